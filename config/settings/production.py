@@ -1,0 +1,56 @@
+"""Production: PostgreSQL, TOTP for everyone, secure cookies, HSTS.
+
+Importing this module raises ImproperlyConfigured when the configuration is unsafe, so a
+misconfigured server refuses to start instead of running open.
+"""
+
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .base import ALLOWED_HOSTS, SECRET_KEY, env_bool
+
+DEFAULT_SECRET_KEYS = {"insecure-development-key-change-me", ""}
+
+
+def refuse_unsafe_configuration(*, debug: bool, secret_key: str, allowed_hosts: list[str], database_engine: str) -> None:
+    problems = []
+    if debug:
+        problems.append("DEBUG must be off in production (unset DJANGO_DEBUG).")
+    if secret_key in DEFAULT_SECRET_KEYS or len(secret_key) < 50:
+        problems.append("Set DJANGO_SECRET_KEY to a random value of at least 50 characters.")
+    if not allowed_hosts:
+        problems.append("Set DJANGO_ALLOWED_HOSTS to the host names the service answers on.")
+    if database_engine != "postgresql":
+        problems.append("Production runs on PostgreSQL: set ISAHUB_DB_ENGINE=postgresql.")
+    if problems:
+        raise ImproperlyConfigured("Refusing to start: " + " ".join(problems))
+
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+refuse_unsafe_configuration(
+    debug=DEBUG,
+    secret_key=SECRET_KEY,
+    allowed_hosts=ALLOWED_HOSTS,
+    database_engine=os.environ.get("ISAHUB_DB_ENGINE", "sqlite"),
+)
+
+ISAHUB_DEMO_MODE = False
+ISAHUB_REQUIRE_TOTP = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_SSL_REDIRECT = env_bool("ISAHUB_SSL_REDIRECT", True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = 63_072_000
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+EMAIL_BACKEND = os.environ.get("ISAHUB_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+AUTH_PASSWORD_VALIDATORS = [
+    *AUTH_PASSWORD_VALIDATORS,  # noqa: F405
+    {"NAME": "isahub.accounts.validators.NotTheDemoPasswordValidator"},
+]

@@ -1,0 +1,23 @@
+from ninja import NinjaAPI
+
+from .auth import PersonalTokenAuth
+from .errors import register_error_handlers
+
+api = NinjaAPI(
+    title="isahub API",
+    version="1",
+    description="The same rules as the pages: every call is authorised by the policy layer and audited.",
+    auth=PersonalTokenAuth(),
+    urls_namespace="api",
+    docs_url="/docs",
+)
+register_error_handlers(api)
+
+from isahub.accounts.api import router as accounts_router  # noqa: E402
+from isahub.audit.api import router as audit_router  # noqa: E402
+
+from .health import router as health_router  # noqa: E402
+
+api.add_router("", health_router)
+api.add_router("", accounts_router)
+api.add_router("/audit", audit_router)

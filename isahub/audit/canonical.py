@@ -1,0 +1,58 @@
+"""The canonical form of an audit row, hashed into a seal.
+
+The same bytes must come out of Python (sealing, and verification on SQLite) and out of
+PostgreSQL (verification in SQL, which is what makes a million rows a second possible).
+`tests` hold the two to each other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+LEAF_BYTES = 16
+SEPARATOR = "\x1f"
+GENESIS_DIGEST = "0" * 64
+
+# Columns in canonical order. The id is not in the content: the seal binds each leaf to
+# its position, so content moved between ids shows up as a reorder, not just an edit.
+CONTENT_COLUMNS = (
+    "created_at", "request_id", "actor_id", "actor_username", "agency_id", "action",
+    "outcome", "target_type", "target_id", "child_id", "reason", "details", "ip_address",
+)
+
+
+def canonical_details(details: dict[str, Any] | None) -> str:
+    return json.dumps(details or {}, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return str(value)
+
+
+def leaf(values: tuple[Any, ...]) -> bytes:
+    """The leaf hash of one row, given its CONTENT_COLUMNS values in order."""
+    text = SEPARATOR.join(_text(v) for v in values)
+    return hashlib.sha256(text.encode("utf-8")).digest()[:LEAF_BYTES]
+
+
+def seal_digest(*, previous_digest: str, first_id: int, last_id: int, missing_ids: str, leaves: bytes) -> str:
+    header = f"{previous_digest}|{first_id}|{last_id}|{missing_ids}|".encode()
+    return hashlib.sha256(header + leaves).hexdigest()
+
+
+# PostgreSQL's version of `leaf`, as an SQL expression over the audit table aliased `e`.
+POSTGRES_LEAF_SQL = (
+    "substring(sha256(convert_to(concat_ws(E'\\x1f', "
+    "to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), "
+    "e.request_id, coalesce(e.actor_id::text, ''), e.actor_username, "
+    "coalesce(e.agency_id::text, ''), e.action, e.outcome, e.target_type, e.target_id, "
+    "e.child_id, e.reason, e.details, coalesce(host(e.ip_address), '')"
+    "), 'UTF8')) from 1 for 16)"
+)

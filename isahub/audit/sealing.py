@@ -1,0 +1,102 @@
+"""Sealing: hash-chaining committed audit rows in small ordered batches.
+
+Requests never wait on the chain: they only insert rows. A single sealer (the worker's
+`audit_seal --forever`, guarded by an advisory lock on PostgreSQL) reads committed rows
+in id order, hashes each one into a leaf, and writes a seal holding the leaves and a
+digest chained to the previous seal.
+
+Ids are allocated before commit, so rows can commit out of order and a rolled-back
+transaction leaves a hole. The sealer stops at a hole until the row after it is older
+than ISAHUB_AUDIT_GAP_GRACE_SECONDS; by then the transaction that held the id has ended
+(statement and idle-transaction deadlines), so the hole is sealed as "never committed".
+A row that appears later in such a hole is reported by verification.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import structlog
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .canonical import CONTENT_COLUMNS, GENESIS_DIGEST, leaf, seal_digest
+from .models import AuditEntry, AuditSeal
+
+log = structlog.get_logger(__name__)
+SEALER_LOCK_KEY = 7_356_214_001
+
+
+def _take_sealer_lock() -> bool:
+    if connection.vendor != "postgresql":
+        return True  # SQLite runs one writer at a time already.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [SEALER_LOCK_KEY])
+        return bool(cursor.fetchone()[0])
+
+
+def _sealable_prefix(rows: list[tuple], start: int, now: dt.datetime, grace: dt.timedelta):
+    """The rows that can be sealed now, and the ids in between that never committed."""
+    sealed, missing, expected = [], [], start
+    for row in rows:
+        row_id, created_at = row[0], row[1]
+        if row_id > expected:
+            if now - created_at < grace:
+                break  # a younger hole may still be an open transaction: wait for it
+            missing.extend(range(expected, row_id))
+        sealed.append(row)
+        expected = row_id + 1
+    return sealed, missing
+
+
+def seal_batch(*, batch_size: int | None = None, grace_seconds: int | None = None) -> AuditSeal | None:
+    """Seal the next batch of committed rows; None when there is nothing to seal yet."""
+    batch_size = batch_size or settings.ISAHUB_AUDIT_SEAL_BATCH
+    grace = dt.timedelta(seconds=settings.ISAHUB_AUDIT_GAP_GRACE_SECONDS if grace_seconds is None else grace_seconds)
+    with transaction.atomic():
+        if not _take_sealer_lock():
+            return None
+        previous = AuditSeal.objects.order_by("-id").first()
+        start = previous.last_id + 1 if previous else 1
+        rows = list(
+            AuditEntry.objects.filter(id__gte=start).order_by("id").values_list("id", *CONTENT_COLUMNS)[:batch_size]
+        )
+        sealed, missing = _sealable_prefix(rows, start, timezone.now(), grace)
+        if not sealed:
+            return None
+        leaves = b"".join(leaf(row[1:]) for row in sealed)
+        missing_text = ",".join(str(i) for i in missing)
+        previous_digest = previous.digest if previous else GENESIS_DIGEST
+        last_id = sealed[-1][0]
+        seal = AuditSeal.objects.create(
+            first_id=start,
+            last_id=last_id,
+            row_count=len(sealed),
+            missing_ids=missing_text,
+            leaves=leaves,
+            previous_digest=previous_digest,
+            digest=seal_digest(
+                previous_digest=previous_digest, first_id=start, last_id=last_id,
+                missing_ids=missing_text, leaves=leaves,
+            ),
+            sealed_at=timezone.now(),
+        )
+    # The digest in the logs is a witness outside the database (see docs/security.md).
+    log.info("audit.sealed", seal=seal.id, first_id=seal.first_id, last_id=seal.last_id, digest=seal.digest)
+    return seal
+
+
+def seal_pending(**kwargs) -> int:
+    """Seal everything sealable now; returns the number of rows sealed."""
+    total = 0
+    while (seal := seal_batch(**kwargs)) is not None:
+        total += seal.row_count
+    return total
+
+
+def chain_head() -> dict:
+    head = AuditSeal.objects.order_by("-id").values("id", "last_id", "digest").first()
+    if head is None:
+        return {"seal": None, "last_sealed_id": 0, "digest": GENESIS_DIGEST}
+    return {"seal": head["id"], "last_sealed_id": head["last_id"], "digest": head["digest"]}

@@ -1,0 +1,83 @@
+"""Writing the audit trail. `audit_record` is the one call every other app makes."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from isahub.core.context import current_ip, current_request_id
+
+from .actions import ACTIONS
+from .canonical import canonical_details
+from .models import AuditEntry, Outcome
+
+
+class AuditOutsideTransaction(RuntimeError):
+    """Raised when a caller tries to audit outside the transaction of the work itself."""
+
+
+def _normalised_ip(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return ipaddress.ip_address(value).compressed
+    except ValueError:
+        return None
+
+
+def _clean(text: str) -> str:
+    # PostgreSQL text cannot hold NUL; dropping it keeps the hash identical on both engines.
+    return text.replace("\x00", "")
+
+
+def audit_record(
+    *,
+    action: str,
+    actor: Any = None,
+    outcome: str = Outcome.SUCCESS,
+    target: Any = None,
+    target_type: str = "",
+    target_id: str = "",
+    child_id: str = "",
+    reason: str = "",
+    details: dict[str, Any] | None = None,
+    actor_username: str = "",
+) -> AuditEntry:
+    """Write one audit row in the caller's transaction.
+
+    It must be called inside `transaction.atomic` (every request is), so the row commits
+    with the work it records or not at all; if the insert fails, the exception propagates
+    and the work is rolled back and not served.
+    """
+    if action not in ACTIONS:
+        raise ValueError(f"Unregistered audit action {action!r}: add it to isahub/audit/actions.py")
+    if not connection.in_atomic_block:
+        raise AuditOutsideTransaction(f"audit_record({action!r}) called outside a transaction")
+    if target is not None:
+        target_type = target_type or target._meta.label_lower
+        target_id = target_id or str(target.pk)
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    return AuditEntry.objects.create(
+        created_at=timezone.now(),
+        request_id=current_request_id.get(),
+        actor_id=actor.pk if authenticated else None,
+        actor_username=_clean(actor.get_username() if authenticated else actor_username)[:150],
+        agency_id=getattr(actor, "agency_id", None) if authenticated else None,
+        action=action,
+        outcome=outcome,
+        target_type=target_type,
+        target_id=str(target_id),
+        child_id=str(child_id),
+        reason=_clean(reason),
+        details=_clean(canonical_details(details)),
+        ip_address=_normalised_ip(current_ip.get()),
+    )
+
+
+def audit_record_now(**kwargs: Any) -> AuditEntry:
+    """Audit something that has no other work to share a transaction with (a refusal)."""
+    with transaction.atomic():
+        return audit_record(**kwargs)
