@@ -196,9 +196,7 @@ if ISAHUB_OIDC_ENABLED:
     OIDC_CREATE_USER = False
 
 # The deployment profile: what differs between areas, as data.
-ISAHUB_PROFILE = os.environ.get(
-    "ISAHUB_PROFILE", str(BASE_DIR / "isahub" / "profiles" / "shipped" / "default.toml")
-)
+ISAHUB_PROFILE = os.environ.get("ISAHUB_PROFILE", str(BASE_DIR / "isahub" / "profiles" / "shipped" / "default.toml"))
 ISAHUB_SERVICE_NAME = "Information Sharing and Assessment hub"
 
 # Audit sealing: rows are hash-chained in batches by the sealer.

@@ -39,9 +39,15 @@ class UserOut(Schema):
 
 def _user_out(user) -> dict:
     return {
-        "id": user.pk, "username": user.username, "name": user.display_name, "role": user.role,
-        "agency_id": user.agency_id, "is_active": user.is_active, "dbs_checked_on": user.dbs_checked_on,
-        "training_completed_on": user.training_completed_on, "user_agreement_signed_on": user.user_agreement_signed_on,
+        "id": user.pk,
+        "username": user.username,
+        "name": user.display_name,
+        "role": user.role,
+        "agency_id": user.agency_id,
+        "is_active": user.is_active,
+        "dbs_checked_on": user.dbs_checked_on,
+        "training_completed_on": user.training_completed_on,
+        "user_agreement_signed_on": user.user_agreement_signed_on,
     }
 
 
@@ -49,8 +55,12 @@ def _user_out(user) -> dict:
 def me(request):
     user = request.auth
     return {
-        "id": user.pk, "username": user.username, "name": user.display_name, "role": user.role,
-        "role_name": current_profile().role_name(user.role), "agency": user.agency,
+        "id": user.pk,
+        "username": user.username,
+        "name": user.display_name,
+        "role": user.role,
+        "role_name": current_profile().role_name(user.role),
+        "agency": user.agency,
     }
 
 

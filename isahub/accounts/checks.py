@@ -15,5 +15,9 @@ def no_demo_accounts(app_configs, **kwargs):
     except DatabaseError:
         return []
     if present:
-        return [checks.Error("Demo accounts are present in the database.", hint="Production starts from an empty database.", id="accounts.E001")]
+        return [
+            checks.Error(
+                "Demo accounts are present in the database.", hint="Production starts from an empty database.", id="accounts.E001"
+            )
+        ]
     return []

@@ -37,5 +37,5 @@ def require_recent_authentication(view):
                 next_url = request.path
         return redirect(reverse("accounts:confirm-identity") + "?" + urlencode({"next": next_url}))
 
-    wrapper.requires_step_up = True
+    wrapper.requires_step_up = True  # type: ignore[attr-defined]
     return wrapper

@@ -40,7 +40,9 @@ class ConfirmIdentityForm(GovukForm):
     submit_label = "Confirm"
     password = forms.CharField(label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
     code = forms.CharField(
-        label="Code from your authenticator app", required=False, max_length=20,
+        label="Code from your authenticator app",
+        required=False,
+        max_length=20,
         help_text="Only if you have set up an authenticator app.",
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
     )
@@ -52,15 +54,25 @@ class ConfirmIdentityForm(GovukForm):
 
 class ApiTokenForm(GovukForm):
     submit_label = "Create token"
-    name = forms.CharField(label="Name for this token", max_length=100, help_text="For example, the tool or script that will use it.")
+    name = forms.CharField(
+        label="Name for this token", max_length=100, help_text="For example, the tool or script that will use it."
+    )
 
 
 class UserForm(forms.ModelForm):
     class Meta:
         model = User
         fields = [
-            "first_name", "last_name", "email", "job_title", "phone", "role", "is_active",
-            "dbs_checked_on", "training_completed_on", "user_agreement_signed_on",
+            "first_name",
+            "last_name",
+            "email",
+            "job_title",
+            "phone",
+            "role",
+            "is_active",
+            "dbs_checked_on",
+            "training_completed_on",
+            "user_agreement_signed_on",
         ]
         widgets = {
             "dbs_checked_on": forms.DateInput(attrs={"type": "date"}),
@@ -77,7 +89,9 @@ class UserForm(forms.ModelForm):
 
 
 class NewUserForm(UserForm):
-    username = forms.RegexField(regex=r"^[a-z0-9._-]{3,40}$", label="Username", help_text="Lower-case letters, digits, dots, dashes; 3 to 40 characters.")
+    username = forms.RegexField(
+        regex=r"^[a-z0-9._-]{3,40}$", label="Username", help_text="Lower-case letters, digits, dots, dashes; 3 to 40 characters."
+    )
     agency = forms.ModelChoiceField(queryset=Agency.objects.none(), label="Agency")
 
     class Meta(UserForm.Meta):

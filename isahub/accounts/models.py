@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 
@@ -31,7 +31,11 @@ class Agency(models.Model):
     name = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=40, choices=AgencyKind.choices)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="members",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
         help_text="The hub or umbrella body this agency belongs to.",
     )
     is_sensitive_service = models.BooleanField(
@@ -73,8 +77,6 @@ class User(AbstractUser):
     training_completed_on = models.DateField(null=True, blank=True)
     user_agreement_signed_on = models.DateField(null=True, blank=True)
     is_demo = models.BooleanField(default=False, help_text="Created by seed_demo; refused in production.")
-
-    objects = UserManager()
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]

@@ -17,7 +17,9 @@ def _logged_in(sender, request, user, **kwargs):
     now = time.time()
     request.session[AUTH_AT] = now
     request.session[SEEN_AT] = now
-    audit_record(action="auth.login", actor=user, details={"backend": user.backend.rsplit(".", 1)[-1] if hasattr(user, "backend") else ""})
+    audit_record(
+        action="auth.login", actor=user, details={"backend": user.backend.rsplit(".", 1)[-1] if hasattr(user, "backend") else ""}
+    )
 
 
 @receiver(user_login_failed)

@@ -14,8 +14,16 @@ from .models import Agency, ApiToken, User
 from .tokens import new_token, token_hash
 
 USER_FIELDS = (
-    "first_name", "last_name", "email", "job_title", "phone", "role", "is_active",
-    "dbs_checked_on", "training_completed_on", "user_agreement_signed_on",
+    "first_name",
+    "last_name",
+    "email",
+    "job_title",
+    "phone",
+    "role",
+    "is_active",
+    "dbs_checked_on",
+    "training_completed_on",
+    "user_agreement_signed_on",
 )
 
 
@@ -27,7 +35,9 @@ def api_token_create(*, user: User, name: str, actor: User | None = None) -> tup
     token = new_token()
     with transaction.atomic():
         record = ApiToken.objects.create(user=user, name=name[:100], prefix=token[:12], token_hash=token_hash(token))
-        audit_record(action="token.created", actor=actor or user, target=record, details={"owner": user.pk, "prefix": record.prefix})
+        audit_record(
+            action="token.created", actor=actor or user, target=record, details={"owner": user.pk, "prefix": record.prefix}
+        )
     return record, token
 
 
@@ -85,7 +95,16 @@ def _loggable(value):
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-def agency_create(*, actor: User, name: str, kind: str, parent: Agency | None = None, is_sensitive_service: bool = False, phone: str = "", email: str = "") -> Agency:
+def agency_create(
+    *,
+    actor: User,
+    name: str,
+    kind: str,
+    parent: Agency | None = None,
+    is_sensitive_service: bool = False,
+    phone: str = "",
+    email: str = "",
+) -> Agency:
     require(actor, "agency.manage")
     with transaction.atomic():
         agency = Agency(name=name, kind=kind, parent=parent, is_sensitive_service=is_sensitive_service, phone=phone, email=email)

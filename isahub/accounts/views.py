@@ -40,15 +40,20 @@ class SignInView(LoginView):
 def home(request):
     user = request.user
     profile = current_profile()
-    return render(request, "accounts/home.html", {
-        "role_name": profile.role_name(user.role),
-        "dashboard": f"accounts/dashboards/{user.role}.html",
-        "can_manage_users": decide(user, "users.list").allowed,
-        "can_read_audit": decide(user, "audit.view").allowed,
-    })
+    return render(
+        request,
+        "accounts/home.html",
+        {
+            "role_name": profile.role_name(user.role),
+            "dashboard": f"accounts/dashboards/{user.role}.html",
+            "can_manage_users": decide(user, "users.list").allowed,
+            "can_read_audit": decide(user, "audit.view").allowed,
+        },
+    )
 
 
 # --- Second factor -------------------------------------------------------------------
+
 
 def _safe_next(request, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
@@ -97,12 +102,16 @@ def second_factor_set_up(request):
             return redirect("accounts:recovery-codes")
         form.add_error("code", "That code is not right. Check the time on your phone is correct and try again.")
     qr = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
-    return render(request, "accounts/second_factor_set_up.html", {
-        "form": form,
-        "qr_svg": qr.to_string(encoding="unicode"),
-        "secret": _base32(device.bin_key),
-        "can_skip": settings.ISAHUB_DEMO_MODE,
-    })
+    return render(
+        request,
+        "accounts/second_factor_set_up.html",
+        {
+            "form": form,
+            "qr_svg": qr.to_string(encoding="unicode"),
+            "secret": _base32(device.bin_key),
+            "can_skip": settings.ISAHUB_DEMO_MODE,
+        },
+    )
 
 
 def _base32(key: bytes) -> str:
@@ -155,10 +164,13 @@ def confirm_identity(request):
             form.add_error("password", "Enter your current password.")
         if not code_ok:
             form.add_error("code", "Enter the code from your authenticator app.")
-    return render(request, "accounts/confirm_identity.html", {"form": form, "needs_code": needs_code, "next": _safe_next(request, "")})
+    return render(
+        request, "accounts/confirm_identity.html", {"form": form, "needs_code": needs_code, "next": _safe_next(request, "")}
+    )
 
 
 # --- Personal API tokens ---------------------------------------------------------------
+
 
 @require_recent_authentication
 @require_http_methods(["GET", "POST"])
@@ -168,11 +180,15 @@ def api_tokens(request):
     if request.method == "POST" and form.is_valid():
         _, new_token = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
         form = ApiTokenForm()
-    return render(request, "accounts/api_tokens.html", {
-        "form": form,
-        "tokens": selectors.api_token_list(actor=request.user),
-        "new_token": new_token,
-    })
+    return render(
+        request,
+        "accounts/api_tokens.html",
+        {
+            "form": form,
+            "tokens": selectors.api_token_list(actor=request.user),
+            "new_token": new_token,
+        },
+    )
 
 
 @require_POST
@@ -184,6 +200,7 @@ def api_token_revoke(request, token_id: int):
 
 
 # --- Users and agencies -------------------------------------------------------------------
+
 
 def _grantable_roles(actor) -> list[str]:
     return [role for role in Role.values if decide(actor, "user.grant_role", role).allowed]
@@ -204,7 +221,9 @@ def user_new(request):
     form = NewUserForm(request.POST or None, agencies=agencies, allowed_roles=_grantable_roles(request.user))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        user = services.user_create(actor=request.user, username=data.pop("username"), agency=data.pop("agency"), role=data.pop("role"), **data)
+        user = services.user_create(
+            actor=request.user, username=data.pop("username"), agency=data.pop("agency"), role=data.pop("role"), **data
+        )
         messages.success(request, f"Account {user.username} created. They set a password with the link your administrator sends.")
         return redirect("accounts:user-list")
     return render(request, "accounts/user_form.html", {"form": form, "title": "Add a user"})
@@ -215,8 +234,12 @@ def user_new(request):
 def user_edit(request, user_id: int):
     user = selectors.access_user(actor=request.user, user_id=user_id)
     require(request.user, "user.manage", user)
-    form = UserForm(request.POST or None, instance=None, initial={f: getattr(user, f) for f in UserForm.Meta.fields},
-                    allowed_roles=_grantable_roles(request.user) + ([user.role] if user.role not in _grantable_roles(request.user) else []))
+    form = UserForm(
+        request.POST or None,
+        instance=None,
+        initial={f: getattr(user, f) for f in UserForm.Meta.fields},
+        allowed_roles=_grantable_roles(request.user) + ([user.role] if user.role not in _grantable_roles(request.user) else []),
+    )
     if request.method == "POST" and form.is_valid():
         services.user_update(actor=request.user, user=user, changes=form.cleaned_data)
         messages.success(request, f"Changes to {user.username} saved.")
@@ -225,10 +248,14 @@ def user_edit(request, user_id: int):
 
 
 def agency_list(request):
-    return render(request, "accounts/agency_list.html", {
-        "agencies": selectors.agency_list(actor=request.user),
-        "can_manage": decide(request.user, "agency.manage").allowed,
-    })
+    return render(
+        request,
+        "accounts/agency_list.html",
+        {
+            "agencies": selectors.agency_list(actor=request.user),
+            "can_manage": decide(request.user, "agency.manage").allowed,
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])

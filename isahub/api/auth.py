@@ -36,6 +36,8 @@ class PersonalTokenAuth(HttpBearer):
         now = timezone.now()
         if record.last_used_at is None or now - record.last_used_at > LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=record.pk).update(last_used_at=now)
-        audit.audit_record(action="token.used", actor=user, target=record, details={"path": request.path, "method": request.method})
+        audit.audit_record(
+            action="token.used", actor=user, target=record, details={"path": request.path, "method": request.method}
+        )
         request.user = user
         return user

@@ -39,8 +39,12 @@ class AuditQuery(Schema):
 @router.get("/entries", response=list[AuditEntryOut], summary="Audit entries (auditors only), newest first")
 def entries(request, query: Query[AuditQuery]):
     filters = AuditFilters(
-        actor_id=query.user_id, agency_id=query.agency_id, child_id=query.child_id,
-        action=query.action, date_from=query.date_from, date_to=query.date_to,
+        actor_id=query.user_id,
+        agency_id=query.agency_id,
+        child_id=query.child_id,
+        action=query.action,
+        date_from=query.date_from,
+        date_to=query.date_to,
     )
     rows = audit_entry_list(actor=request.auth, filters=filters)
     if query.before_id:

@@ -19,8 +19,19 @@ GENESIS_DIGEST = "0" * 64
 # Columns in canonical order. The id is not in the content: the seal binds each leaf to
 # its position, so content moved between ids shows up as a reorder, not just an edit.
 CONTENT_COLUMNS = (
-    "created_at", "request_id", "actor_id", "actor_username", "agency_id", "action",
-    "outcome", "target_type", "target_id", "child_id", "reason", "details", "ip_address",
+    "created_at",
+    "request_id",
+    "actor_id",
+    "actor_username",
+    "agency_id",
+    "action",
+    "outcome",
+    "target_type",
+    "target_id",
+    "child_id",
+    "reason",
+    "details",
+    "ip_address",
 )
 
 

@@ -23,13 +23,13 @@ class AuditFilterForm(forms.Form):
         self.helper.add_input(Submit("filter", "Filter"))
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", "The end date must be on or after the start date.")
         return data
 
     def filters(self) -> AuditFilters:
-        data = self.cleaned_data if self.is_valid() else {}
+        data: dict = self.cleaned_data if self.is_valid() else {}
         return AuditFilters(
             actor_id=data["user"].pk if data.get("user") else None,
             agency_id=data["agency"].pk if data.get("agency") else None,

@@ -38,7 +38,9 @@ def _take_sealer_lock() -> bool:
 
 def _sealable_prefix(rows: list[tuple], start: int, now: dt.datetime, grace: dt.timedelta):
     """The rows that can be sealed now, and the ids in between that never committed."""
-    sealed, missing, expected = [], [], start
+    sealed: list[tuple] = []
+    missing: list[int] = []
+    expected = start
     for row in rows:
         row_id, created_at = row[0], row[1]
         if row_id > expected:
@@ -59,9 +61,7 @@ def seal_batch(*, batch_size: int | None = None, grace_seconds: int | None = Non
             return None
         previous = AuditSeal.objects.order_by("-id").first()
         start = previous.last_id + 1 if previous else 1
-        rows = list(
-            AuditEntry.objects.filter(id__gte=start).order_by("id").values_list("id", *CONTENT_COLUMNS)[:batch_size]
-        )
+        rows = list(AuditEntry.objects.filter(id__gte=start).order_by("id").values_list("id", *CONTENT_COLUMNS)[:batch_size])
         sealed, missing = _sealable_prefix(rows, start, timezone.now(), grace)
         if not sealed:
             return None
@@ -77,8 +77,11 @@ def seal_batch(*, batch_size: int | None = None, grace_seconds: int | None = Non
             leaves=leaves,
             previous_digest=previous_digest,
             digest=seal_digest(
-                previous_digest=previous_digest, first_id=start, last_id=last_id,
-                missing_ids=missing_text, leaves=leaves,
+                previous_digest=previous_digest,
+                first_id=start,
+                last_id=last_id,
+                missing_ids=missing_text,
+                leaves=leaves,
             ),
             sealed_at=timezone.now(),
         )

@@ -64,19 +64,35 @@ class _Seal:
 def _seals() -> Iterator[_Seal]:
     fields = ("id", "first_id", "last_id", "row_count", "missing_ids", "leaves", "previous_digest", "digest")
     for values in AuditSeal.objects.order_by("id").values_list(*fields).iterator(chunk_size=2000):
-        yield _Seal(*values[:5], bytes(values[5]), *values[6:])
+        seal_id, first_id, last_id, row_count, missing_ids, leaves, previous_digest, digest = values
+        yield _Seal(seal_id, first_id, last_id, row_count, missing_ids, bytes(leaves), previous_digest, digest)
 
 
 def _check_chain(seals: list[_Seal], report: VerifyReport) -> None:
     previous_digest, next_first = GENESIS_DIGEST, 1
     for seal in seals:
         if seal.previous_digest != previous_digest:
-            report.problems.append(Problem("seal", f"Seal {seal.id} does not follow the seal before it: seals were removed, reordered or altered.", seal_id=seal.id))
+            report.problems.append(
+                Problem(
+                    "seal",
+                    f"Seal {seal.id} does not follow the seal before it: seals were removed, reordered or altered.",
+                    seal_id=seal.id,
+                )
+            )
         if seal.first_id != next_first:
-            report.problems.append(Problem("seal", f"Seal {seal.id} starts at row {seal.first_id}, expected {next_first}: a sealed range is missing.", seal_id=seal.id))
+            report.problems.append(
+                Problem(
+                    "seal",
+                    f"Seal {seal.id} starts at row {seal.first_id}, expected {next_first}: a sealed range is missing.",
+                    seal_id=seal.id,
+                )
+            )
         recomputed = seal_digest(
-            previous_digest=seal.previous_digest, first_id=seal.first_id, last_id=seal.last_id,
-            missing_ids=seal.missing_ids, leaves=seal.leaves,
+            previous_digest=seal.previous_digest,
+            first_id=seal.first_id,
+            last_id=seal.last_id,
+            missing_ids=seal.missing_ids,
+            leaves=seal.leaves,
         )
         if recomputed != seal.digest or len(seal.leaves) != seal.row_count * LEAF_BYTES:
             report.problems.append(Problem("seal", f"Seal {seal.id} has been altered.", seal_id=seal.id))
@@ -91,11 +107,26 @@ def _compare_rows(seal: _Seal, actual: list[tuple[int, bytes]], report: VerifyRe
     for row_id, row_leaf in actual:
         actual_ids.add(row_id)
         if row_id not in expected:
-            report.problems.append(Problem("inserted", f"Row {row_id} is inside seal {seal.id} but was not sealed: inserted, or committed after its id was sealed as never used.", row_id, seal.id))
+            report.problems.append(
+                Problem(
+                    "inserted",
+                    f"Row {row_id} is inside seal {seal.id} but was not sealed: "
+                    "inserted, or committed after its id was sealed as never used.",
+                    row_id,
+                    seal.id,
+                )
+            )
         elif row_leaf != expected[row_id]:
             moved_from = position_of_leaf.get(row_leaf)
             if moved_from is not None:
-                report.problems.append(Problem("reordered", f"Row {row_id} holds the content sealed as row {moved_from}: rows were reordered.", row_id, seal.id))
+                report.problems.append(
+                    Problem(
+                        "reordered",
+                        f"Row {row_id} holds the content sealed as row {moved_from}: rows were reordered.",
+                        row_id,
+                        seal.id,
+                    )
+                )
             else:
                 report.problems.append(Problem("altered", f"Row {row_id} has been altered since it was sealed.", row_id, seal.id))
     for row_id in expected:
@@ -183,6 +214,12 @@ def verify_chain(*, expect_head: str | None = None) -> VerifyReport:
         seal_id, _, digest = expect_head.partition(":")
         match = next((s for s in seals if str(s.id) == seal_id), None)
         if match is None or match.digest != digest:
-            report.problems.append(Problem("head", f"The published chain head {expect_head} is not in the chain: sealed rows were truncated or the chain rewritten."))
+            report.problems.append(
+                Problem(
+                    "head",
+                    f"The published chain head {expect_head} is not in the chain: "
+                    "sealed rows were truncated or the chain rewritten.",
+                )
+            )
     report.seconds = time.perf_counter() - started
     return report

@@ -12,7 +12,21 @@ from .selectors import audit_entry_list
 from .services import audit_record
 
 PAGE_SIZE = 50
-CSV_COLUMNS = ["id", "created_at", "request_id", "actor_id", "actor_username", "agency_id", "action", "outcome", "target_type", "target_id", "child_id", "reason", "details"]
+CSV_COLUMNS = [
+    "id",
+    "created_at",
+    "request_id",
+    "actor_id",
+    "actor_username",
+    "agency_id",
+    "action",
+    "outcome",
+    "target_type",
+    "target_id",
+    "child_id",
+    "reason",
+    "details",
+]
 
 
 def entry_list(request):
@@ -23,12 +37,16 @@ def entry_list(request):
     audit_record(action="audit.viewed", actor=request.user, details={"filters": _filters_for_audit(filters), "page": page.number})
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "audit/entry_list.html", {
-        "form": form,
-        "page": page,
-        "rows": [(entry, describe(entry.action)) for entry in page],
-        "query": query.urlencode(),
-    })
+    return render(
+        request,
+        "audit/entry_list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": [(entry, describe(entry.action)) for entry in page],
+            "query": query.urlencode(),
+        },
+    )
 
 
 @require_recent_authentication
@@ -36,7 +54,9 @@ def entry_export(request):
     form = AuditFilterForm(request.GET or None)
     filters = form.filters()
     entries = audit_entry_list(actor=request.user, filters=filters, purpose="audit.export")
-    audit_record(action="audit.exported", actor=request.user, details={"filters": _filters_for_audit(filters), "rows": entries.count()})
+    audit_record(
+        action="audit.exported", actor=request.user, details={"filters": _filters_for_audit(filters), "rows": entries.count()}
+    )
     response = StreamingHttpResponse(_csv_rows(entries), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
     return response

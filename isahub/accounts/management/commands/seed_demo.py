@@ -57,7 +57,9 @@ class Command(BaseCommand):
             created = 0
             for spec in USERS:
                 created += self._user(spec, agencies, vetted_on=today - dt.timedelta(days=90))
-            created += self._user(LAPSED_USER, agencies, vetted_on=today - dt.timedelta(days=90), training_on=today - dt.timedelta(days=3 * 365))
+            created += self._user(
+                LAPSED_USER, agencies, vetted_on=today - dt.timedelta(days=90), training_on=today - dt.timedelta(days=3 * 365)
+            )
         self.stdout.write(f"Demo borough ready: {len(agencies)} agencies, {len(USERS) + 1} users ({created} new).")
         self.stdout.write("")
         self.stdout.write(f"Demo logins (every password is: {DEMO_PASSWORD})")
@@ -80,9 +82,15 @@ class Command(BaseCommand):
         user, created = User.objects.update_or_create(
             username=username,
             defaults={
-                "first_name": first, "last_name": last, "role": role, "agency": agencies[agency],
-                "job_title": title, "email": f"{username}@northbrook.example", "is_demo": True,
-                "dbs_checked_on": vetted_on, "training_completed_on": training_on or vetted_on,
+                "first_name": first,
+                "last_name": last,
+                "role": role,
+                "agency": agencies[agency],
+                "job_title": title,
+                "email": f"{username}@northbrook.example",
+                "is_demo": True,
+                "dbs_checked_on": vetted_on,
+                "training_completed_on": training_on or vetted_on,
                 "user_agreement_signed_on": vetted_on,
             },
         )

@@ -12,7 +12,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--forever", action="store_true", help="Keep sealing every --interval seconds.")
         parser.add_argument("--interval", type=float, default=5.0)
-        parser.add_argument("--grace", type=int, default=None, help="Seconds before a hole in the ids is sealed as never committed.")
+        parser.add_argument(
+            "--grace", type=int, default=None, help="Seconds before a hole in the ids is sealed as never committed."
+        )
 
     def handle(self, *args, forever, interval, grace, **options):
         while True:
@@ -20,7 +22,10 @@ class Command(BaseCommand):
                 sealed = seal_pending(grace_seconds=grace)
                 if sealed or not forever:
                     head = chain_head()
-                    self.stdout.write(f"Sealed {sealed} rows; chain head is seal {head['seal']} ({head['digest'][:16]}…), last sealed row {head['last_sealed_id']}.")
+                    self.stdout.write(
+                        f"Sealed {sealed} rows; chain head is seal {head['seal']} ({head['digest'][:16]}…), "
+                        f"last sealed row {head['last_sealed_id']}."
+                    )
             except OperationalError as error:
                 if not forever:
                     raise
