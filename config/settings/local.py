@@ -8,3 +8,5 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
 ISAHUB_DEMO_MODE = True
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True

@@ -14,3 +14,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Quiet, structured logs in tests; warnings and errors still show.
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True

@@ -78,8 +78,15 @@ def second_factor(request):
             audit_record(action=action, actor=user)
             return redirect(_safe_next(request, reverse("accounts:home")))
         audit_record(action="auth.second_factor_failed", actor=user, outcome="refused")
-        form.add_error("code", "That code is not right. Check your app and try again, or use a recovery code.")
+        form.add_error("code", _wrong_code_message(user))
     return render(request, "accounts/second_factor.html", {"form": form})
+
+
+def _wrong_code_message(user) -> str:
+    throttled = any(not device.verify_is_allowed()[0] for device in TOTPDevice.objects.filter(user=user, confirmed=True))
+    if throttled:
+        return "Too many wrong codes. Wait a few seconds, then enter the newest code from your app."
+    return "That code is not right. Check your app and try again, or use a recovery code."
 
 
 @require_http_methods(["GET", "POST"])
@@ -153,7 +160,8 @@ def confirm_identity(request):
     needs_code = user_has_device(user, confirmed=True)
     if request.method == "POST" and form.is_valid():
         password_ok = authenticate(request, username=user.get_username(), password=form.cleaned_data["password"]) is not None
-        code_ok = not needs_code or match_token(user, form.cleaned_data["code"]) is not None
+        code = form.cleaned_data["code"]
+        code_ok = not needs_code or (bool(code) and match_token(user, code) is not None)
         if password_ok and code_ok:
             request.session[STEPPED_UP_AT] = time.time()
             audit_record(action="auth.step_up", actor=user)

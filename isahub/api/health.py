@@ -1,5 +1,5 @@
 from django.db import DatabaseError, connection
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from isahub.audit.sealing import chain_head
 
@@ -25,5 +25,5 @@ def health(request):
             cursor.execute("SELECT 1")
         head = chain_head()
     except DatabaseError as error:
-        return 503, {"status": "unavailable", "database": f"unreachable ({error.__class__.__name__})"}
-    return 200, {"status": "ok", "database": "ok", "audit": head}
+        return Status(503, {"status": "unavailable", "database": f"unreachable ({error.__class__.__name__})"})
+    return Status(200, {"status": "ok", "database": "ok", "audit": head})

@@ -29,6 +29,9 @@ class VerifyReport:
     unsealed_rows: int = 0
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)
+    # Working state while checking: changed rows, and the sealed content they should hold.
+    changed: list[tuple[int, int, bytes]] = field(default_factory=list, repr=False)
+    sealed_leaf_of_changed: dict[bytes, int] = field(default_factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -100,9 +103,12 @@ def _check_chain(seals: list[_Seal], report: VerifyReport) -> None:
 
 
 def _compare_rows(seal: _Seal, actual: list[tuple[int, bytes]], report: VerifyReport) -> None:
-    """Name each difference between what was sealed and what is in the table now."""
+    """Name each difference between what was sealed and what is in the table now.
+
+    Changed rows are only collected here; `_classify_changes` decides, across all seals,
+    whether a changed row holds content sealed elsewhere (reordered) or new content (altered).
+    """
     expected = dict(zip(seal.expected_ids(), seal.expected_leaves(), strict=False))
-    position_of_leaf = {value: row_id for row_id, value in expected.items()}
     actual_ids = set()
     for row_id, row_leaf in actual:
         actual_ids.add(row_id)
@@ -117,21 +123,22 @@ def _compare_rows(seal: _Seal, actual: list[tuple[int, bytes]], report: VerifyRe
                 )
             )
         elif row_leaf != expected[row_id]:
-            moved_from = position_of_leaf.get(row_leaf)
-            if moved_from is not None:
-                report.problems.append(
-                    Problem(
-                        "reordered",
-                        f"Row {row_id} holds the content sealed as row {moved_from}: rows were reordered.",
-                        row_id,
-                        seal.id,
-                    )
-                )
-            else:
-                report.problems.append(Problem("altered", f"Row {row_id} has been altered since it was sealed.", row_id, seal.id))
+            report.changed.append((row_id, seal.id, row_leaf))
+            report.sealed_leaf_of_changed[expected[row_id]] = row_id
     for row_id in expected:
         if row_id not in actual_ids:
             report.problems.append(Problem("removed", f"Row {row_id} has been removed since it was sealed.", row_id, seal.id))
+            report.sealed_leaf_of_changed[expected[row_id]] = row_id
+
+
+def _classify_changes(report: VerifyReport) -> None:
+    for row_id, seal_id, row_leaf in report.changed:
+        moved_from = report.sealed_leaf_of_changed.get(row_leaf)
+        if moved_from is not None and moved_from != row_id:
+            message = f"Row {row_id} holds the content sealed as row {moved_from}: rows were reordered."
+            report.problems.append(Problem("reordered", message, row_id, seal_id))
+        else:
+            report.problems.append(Problem("altered", f"Row {row_id} has been altered since it was sealed.", row_id, seal_id))
 
 
 def _rows_in(seal: _Seal) -> list[tuple[int, bytes]]:
@@ -208,6 +215,7 @@ def verify_chain(*, expect_head: str | None = None) -> VerifyReport:
     report.seals_checked = len(seals)
     _check_chain(seals, report)
     _check_rows(seals, report)
+    _classify_changes(report)
     last_sealed = seals[-1].last_id if seals else 0
     report.unsealed_rows = AuditEntry.objects.filter(id__gt=last_sealed).count()
     if expect_head:
