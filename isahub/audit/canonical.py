@@ -67,3 +67,24 @@ POSTGRES_LEAF_SQL = (
     "e.child_id, e.reason, e.details, coalesce(host(e.ip_address), '')"
     "), 'UTF8')) from 1 for 16)"
 )
+
+
+def format_id_ranges(ids: list[int]) -> str:
+    """Ids never committed, as sorted ranges ("3,7-9"): a long hole stays one short entry."""
+    parts: list[str] = []
+    for value in sorted(ids):
+        if parts and "-" in parts[-1] and int(parts[-1].split("-")[1]) == value - 1:
+            parts[-1] = f"{parts[-1].split('-')[0]}-{value}"
+        elif parts and "-" not in parts[-1] and int(parts[-1]) == value - 1:
+            parts[-1] = f"{parts[-1]}-{value}"
+        else:
+            parts.append(str(value))
+    return ",".join(parts)
+
+
+def parse_id_ranges(text: str) -> set[int]:
+    ids: set[int] = set()
+    for part in filter(None, text.split(",")):
+        low, _, high = part.partition("-")
+        ids.update(range(int(low), int(high or low) + 1))
+    return ids

@@ -47,7 +47,7 @@ class AuditSeal(models.Model):
     first_id = models.BigIntegerField(unique=True)
     last_id = models.BigIntegerField()
     row_count = models.IntegerField()
-    missing_ids = models.TextField(default="", blank=True, help_text="Ids never committed (rolled back), comma-separated.")
+    missing_ids = models.TextField(default="", blank=True, help_text='Ids never committed (rolled back), as ranges: "3,7-9".')
     leaves = models.BinaryField()
     previous_digest = models.CharField(max_length=64, unique=True)
     digest = models.CharField(max_length=64, unique=True)

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .canonical import CONTENT_COLUMNS, GENESIS_DIGEST, leaf, seal_digest
+from .canonical import CONTENT_COLUMNS, GENESIS_DIGEST, format_id_ranges, leaf, seal_digest
 from .models import AuditEntry, AuditSeal
 
 log = structlog.get_logger(__name__)
@@ -66,7 +66,7 @@ def seal_batch(*, batch_size: int | None = None, grace_seconds: int | None = Non
         if not sealed:
             return None
         leaves = b"".join(leaf(row[1:]) for row in sealed)
-        missing_text = ",".join(str(i) for i in missing)
+        missing_text = format_id_ranges(missing)
         previous_digest = previous.digest if previous else GENESIS_DIGEST
         last_id = sealed[-1][0]
         seal = AuditSeal.objects.create(

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
-from .canonical import CONTENT_COLUMNS, GENESIS_DIGEST, LEAF_BYTES, POSTGRES_LEAF_SQL, leaf, seal_digest
+from .canonical import CONTENT_COLUMNS, GENESIS_DIGEST, LEAF_BYTES, POSTGRES_LEAF_SQL, leaf, parse_id_ranges, seal_digest
 from .models import AuditEntry, AuditSeal
 
 
@@ -54,7 +54,7 @@ class _Seal:
     digest: str
 
     def expected_ids(self) -> list[int]:
-        missing = {int(i) for i in self.missing_ids.split(",") if i}
+        missing = parse_id_ranges(self.missing_ids)
         return [i for i in range(self.first_id, self.last_id + 1) if i not in missing]
 
     def expected_ids_digest(self) -> str:

