@@ -1,6 +1,7 @@
+from django.conf import settings
 from django.urls import include, path
 
-from isahub.api.urls import api_urls
+from isahub.api.urls import api_urls, mark_public
 
 urlpatterns = [
     path("", include("isahub.core.urls")),
@@ -8,6 +9,12 @@ urlpatterns = [
     path("audit/", include("isahub.audit.urls")),
     path("api/v1/", api_urls()),
 ]
+
+if settings.ISAHUB_OIDC_ENABLED:
+    # Single sign-on: the identity provider's round trip happens before anyone is signed in.
+    from mozilla_django_oidc import urls as oidc_urls
+
+    urlpatterns.append(path("oidc/", include(mark_public(list(oidc_urls.urlpatterns)))))
 
 handler400 = "isahub.core.views.bad_request"
 handler403 = "isahub.core.views.permission_denied"

@@ -35,6 +35,7 @@ class SignInView(LoginView):
     template_name = "accounts/sign_in.html"
     form_class = SignInForm
     redirect_authenticated_user = True
+    extra_context = {"oidc_enabled": settings.ISAHUB_OIDC_ENABLED}
 
 
 def home(request):

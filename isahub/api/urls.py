@@ -4,10 +4,10 @@ its own authentication (a bearer token on every operation except the allow-liste
 from django.urls import URLPattern, URLResolver
 
 
-def _mark_public(patterns):
+def mark_public(patterns):
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
-            _mark_public(pattern.url_patterns)
+            mark_public(pattern.url_patterns)
         elif isinstance(pattern, URLPattern):
             pattern.callback.login_required = False
     return patterns
@@ -17,4 +17,4 @@ def api_urls():
     from .api import api
 
     patterns, app_name, namespace = api.urls
-    return _mark_public(patterns), app_name, namespace
+    return mark_public(patterns), app_name, namespace
