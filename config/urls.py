@@ -7,6 +7,8 @@ urlpatterns = [
     path("", include("isahub.core.urls")),
     path("", include("isahub.accounts.urls")),
     path("audit/", include("isahub.audit.urls")),
+    path("children/", include("isahub.children.urls")),
+    path("notifications/", include("isahub.messaging.urls")),
     path("api/v1/", api_urls()),
 ]
 

@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "isahub.audit",
     "isahub.policy",
     "isahub.api",
+    "isahub.children",
+    "isahub.involvements",
+    "isahub.messaging",
 ]
 
 MIDDLEWARE = [

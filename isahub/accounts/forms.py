@@ -3,16 +3,13 @@ from crispy_forms_gds.layout import Submit
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from isahub.core.forms import GovukFormMixin
+
 from .models import Agency, AgencyKind, Role, User
 
 
-class GovukForm(forms.Form):
-    submit_label = "Continue"
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.add_input(Submit("submit", self.submit_label))
+class GovukForm(GovukFormMixin, forms.Form):
+    pass
 
 
 class SignInForm(AuthenticationForm):
@@ -20,7 +17,10 @@ class SignInForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "Username"
         self.fields["password"].label = "Password"
+        # Autofocus would skip the skip link and the page's explanation for keyboard users.
+        self.fields["username"].widget.attrs.pop("autofocus", None)
         self.helper = FormHelper()
+        self.helper.attrs = {"novalidate": ""}
         self.helper.add_input(Submit("submit", "Sign in"))
 
 
@@ -85,6 +85,7 @@ class UserForm(forms.ModelForm):
         if allowed_roles is not None:
             self.fields["role"].choices = [(value, label) for value, label in Role.choices if value in allowed_roles]
         self.helper = FormHelper()
+        self.helper.attrs = {"novalidate": ""}
         self.helper.add_input(Submit("submit", "Save"))
 
 
@@ -117,4 +118,5 @@ class AgencyForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = AgencyKind.choices
         self.helper = FormHelper()
+        self.helper.attrs = {"novalidate": ""}
         self.helper.add_input(Submit("submit", "Save"))

@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from isahub.policy.engine import require
@@ -55,3 +56,11 @@ def access_own_token(*, actor: User, token_id: int) -> ApiToken:
 
 def demo_accounts_present() -> bool:
     return User.objects.filter(is_demo=True).exists()
+
+
+def access_user_for_involvement(*, actor: User, user: User) -> User:
+    """A practitioner the central team may record an involvement for."""
+    require(actor, "involvement.register_on_behalf")
+    if not user.is_active or user.agency_id is None:
+        raise Http404("No such practitioner")
+    return user

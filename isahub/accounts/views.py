@@ -86,7 +86,7 @@ def second_factor(request):
 def _wrong_code_message(user) -> str:
     throttled = any(not device.verify_is_allowed()[0] for device in TOTPDevice.objects.filter(user=user, confirmed=True))
     if throttled:
-        return "Too many wrong codes. Wait a few seconds, then enter the newest code from your app."
+        return "That code was not accepted. Wait a few seconds, then enter the newest code from your app."
     return "That code is not right. Check your app and try again, or use a recovery code."
 
 

@@ -25,6 +25,19 @@ ACTIONS: dict[str, str] = {
     "audit.viewed": "Read the audit trail",
     "audit.exported": "Exported the audit trail",
     "access.refused": "Was refused access",
+    "child.created": "Added a child to the index",
+    "child.updated": "Changed a child's details",
+    "child.searched": "Searched the child index",
+    "child.viewed": "Opened a child's record",
+    "child.break_glass": "Used emergency access to a child's record",
+    "child.merged": "Merged duplicate records",
+    "child.unmerged": "Undid a merge of records",
+    "child.hidden_probes_reported": "Searches matching a hidden record were reported to the central team",
+    "involvement.registered": "Recorded an involvement with a child",
+    "involvement.ended": "Ended an involvement with a child",
+    "lead.assigned": "Recorded a lead professional",
+    "case.closed": "Closed a case",
+    "notification.read": "Read a notification",
 }
 
 

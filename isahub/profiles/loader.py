@@ -62,6 +62,29 @@ class Profile:
                 return rule["any_of"]
         raise KeyError(f"No search minimum for access level {access_level!r}")
 
+    @property
+    def search_min_score(self) -> float:
+        return self.data["search"].get("min_score", 0.62)
+
+    def access_level_for(self, role: str) -> str:
+        return self.data["search"].get("role_access_levels", {}).get(role, "standard")
+
+    @property
+    def access_reasons(self) -> list[str]:
+        return self.data["access"]["reasons"]
+
+    @property
+    def reason_valid_minutes(self) -> int:
+        return self.data["access"]["reason_valid_minutes"]
+
+    @property
+    def break_glass_minutes(self) -> int:
+        return self.data["access"]["break_glass_minutes"]
+
+    @property
+    def lead_professional_rule(self) -> str:
+        return self.data["lead_professional"]["assignment_rule"]
+
     def alert_threshold(self, name: str) -> int:
         return self.data["alerts"][name]
 
@@ -101,6 +124,11 @@ def _cross_checks(data: dict[str, Any]) -> list[str]:
     """Rules a JSON Schema cannot say on its own."""
     problems = []
     levels = [rule["access_level"] for rule in data["search"]["minimums"]]
+    for role, level in data["search"].get("role_access_levels", {}).items():
+        if role not in data["roles"]:
+            problems.append(f"search.role_access_levels: {role!r} is not a role")
+        if level not in levels:
+            problems.append(f"search.role_access_levels.{role}: no search minimum is set for access level {level!r}")
     if "standard" not in levels:
         problems.append("search.minimums: there must be a rule for the 'standard' access level")
     if len(levels) != len(set(levels)):

@@ -1,34 +1,14 @@
-"""The rules. Each action names one function (actor, target) -> Decision.
-
-Everything that decides who may see or do what lives here or in scopes.py, which holds
-the matching queryset filters so that lists and single records follow the same rule.
-"""
+"""Rules for accounts, agencies and the audit trail."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from isahub.accounts.models import Role
 
-from .decisions import Decision
-
-Rule = Callable[[Any, Any], Decision]
-RULES: dict[str, Rule] = {}
+from ..decisions import Decision
+from .registry import is_role as _is
+from .registry import rule
 
 ROLES_ONLY_SYSTEM_ADMINISTRATORS_GRANT = {Role.SYSTEM_ADMINISTRATOR, Role.AUDITOR}
-
-
-def rule(action: str) -> Callable[[Rule], Rule]:
-    def register(function: Rule) -> Rule:
-        RULES[action] = function
-        return function
-
-    return register
-
-
-def _is(actor, *roles: str) -> bool:
-    return actor.role in roles
 
 
 @rule("account.use")

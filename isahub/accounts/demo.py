@@ -1,8 +1,7 @@
-"""Build the synthetic demo borough. Every name here is made up."""
+"""The demo borough's agencies and users. Every name here is made up."""
 
 import datetime as dt
 
-from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
@@ -47,54 +46,74 @@ USERS = [
 LAPSED_USER = ("lapsed1", "Casey", "Pellow", Role.PRACTITIONER, "Family Friends Northbrook", "Family support worker")
 
 
-class Command(BaseCommand):
-    help = "Create the synthetic demo borough (idempotent: running it again changes nothing)."
+EXTRA_PRACTITIONERS = [
+    # People the demo children's records mention; they can sign in too.
+    ("teacher.academy", "Hana", "Valdés", Role.PRACTITIONER, "Northbrook Academy", "Head of year 7"),
+    ("nurse1", "Owen", "Trevelyan", Role.PRACTITIONER, "Northbrook Health Visiting Service", "School nurse"),
+    ("gp1", "Ruth", "Abernathy", Role.PRACTITIONER, "Elm Street Surgery", "GP"),
+    ("camhs1", "Idris", "Mwangi", Role.PRACTITIONER, "Northbrook CAMHS", "Mental health practitioner"),
+    ("social1", "Bea", "Lindgren", Role.PRACTITIONER, "Northbrook Children's Social Care", "Social worker"),
+    ("earlyhelp1", "Marcus", "Oyelaran", Role.PRACTITIONER, "Northbrook Early Help Team", "Family support worker"),
+    ("yot1", "Sunita", "Rahman", Role.PRACTITIONER, "Northbrook Youth Offending Team", "Case manager"),
+]
 
-    def handle(self, *args, **options):
-        today = timezone.localdate()
-        with transaction.atomic():
-            agencies = self._agencies()
-            created = 0
-            for spec in USERS:
-                created += self._user(spec, agencies, vetted_on=today - dt.timedelta(days=90))
-            created += self._user(
-                LAPSED_USER, agencies, vetted_on=today - dt.timedelta(days=90), training_on=today - dt.timedelta(days=3 * 365)
-            )
-        self.stdout.write(f"Demo borough ready: {len(agencies)} agencies, {len(USERS) + 1} users ({created} new).")
-        self.stdout.write("")
-        self.stdout.write(f"Demo logins (every password is: {DEMO_PASSWORD})")
-        for username, first, last, role, agency, _ in [*USERS, LAPSED_USER]:
-            label = Role(role).label + (" (training lapsed: shows the vetting refusal)" if username == LAPSED_USER[0] else "")
-            self.stdout.write(f"  {username:<14} {first} {last}, {label}, {agency}")
 
-    def _agencies(self) -> dict[str, Agency]:
-        agencies: dict[str, Agency] = {}
-        for name, kind, parent, sensitive, phone in AGENCIES:
-            agency, _ = Agency.objects.update_or_create(
-                name=name,
-                defaults={"kind": kind, "parent": agencies.get(parent), "is_sensitive_service": sensitive, "phone": phone},
-            )
-            agencies[name] = agency
-        return agencies
-
-    def _user(self, spec, agencies, *, vetted_on, training_on=None) -> int:
-        username, first, last, role, agency, title = spec
-        user, created = User.objects.update_or_create(
-            username=username,
-            defaults={
-                "first_name": first,
-                "last_name": last,
-                "role": role,
-                "agency": agencies[agency],
-                "job_title": title,
-                "email": f"{username}@northbrook.example",
-                "is_demo": True,
-                "dbs_checked_on": vetted_on,
-                "training_completed_on": training_on or vetted_on,
-                "user_agreement_signed_on": vetted_on,
-            },
+def seed_accounts(stdout) -> dict[str, User]:
+    today = timezone.localdate()
+    with transaction.atomic():
+        agencies = _agencies()
+        users = {}
+        for spec in [*USERS, *EXTRA_PRACTITIONERS]:
+            users[spec[0]] = _user(spec, agencies, vetted_on=today - dt.timedelta(days=90))
+        users[LAPSED_USER[0]] = _user(
+            LAPSED_USER, agencies, vetted_on=today - dt.timedelta(days=90), training_on=today - dt.timedelta(days=3 * 365)
         )
-        if created:
-            user.set_password(DEMO_PASSWORD)
-            user.save(update_fields=["password"])
-        return int(created)
+    stdout.write(f"Demo borough: {len(agencies)} agencies, {len(users)} users.")
+    return users
+
+
+def print_logins(stdout) -> None:
+    stdout.write("")
+    stdout.write(f"Demo logins (every password is: {DEMO_PASSWORD})")
+    for username, first, last, role, agency, _ in [*USERS, LAPSED_USER]:
+        label = Role(role).label + (" (training lapsed: shows the vetting refusal)" if username == LAPSED_USER[0] else "")
+        stdout.write(f"  {username:<16} {first} {last}, {label}, {agency}")
+    stdout.write(
+        f"  and {len(EXTRA_PRACTITIONERS)} more practitioners named in the demo records: "
+        + ", ".join(s[0] for s in EXTRA_PRACTITIONERS)
+    )
+
+
+def _agencies() -> dict[str, Agency]:
+    agencies: dict[str, Agency] = {}
+    for name, kind, parent, sensitive, phone in AGENCIES:
+        agency, _ = Agency.objects.update_or_create(
+            name=name,
+            defaults={"kind": kind, "parent": agencies.get(parent), "is_sensitive_service": sensitive, "phone": phone},
+        )
+        agencies[name] = agency
+    return agencies
+
+
+def _user(spec, agencies, *, vetted_on, training_on=None) -> User:
+    username, first, last, role, agency, title = spec
+    user, created = User.objects.update_or_create(
+        username=username,
+        defaults={
+            "first_name": first,
+            "last_name": last,
+            "role": role,
+            "agency": agencies[agency],
+            "job_title": title,
+            "email": f"{username}@northbrook.example",
+            "is_demo": True,
+            "phone": agencies[agency].phone,
+            "dbs_checked_on": vetted_on,
+            "training_completed_on": training_on or vetted_on,
+            "user_agreement_signed_on": vetted_on,
+        },
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    return user

@@ -1,0 +1,1125 @@
+"""The child index matcher: blocking keys and a Fellegi–Sunter-style scorer. Pure Python.
+
+No Django and no database here. The search service stores `record_keys(child)` (one row per
+key, a B-tree index on the key), looks up `query_keys(query)` (better: `query_key_tiers`, in
+order, until the candidate cap is reached), then ranks the candidates with `score`.
+
+Blocking keys (each pairs two pieces of identity so that no key is broad):
+
+    d:<surname sound>:<YYYYMMDD>            surname + date of birth
+    f:<forename root sound>:<YYYYMMDD>      forename + date of birth (surname misspelt or changed)
+    n:<surname initial><forename initial>:<YYYYMMDD>   both names misspelt; without a forename, all 26
+                                            are looked up (a misspelt surname that no longer sounds the same)
+    ym / yd / md:<initial>:<forename>:...   surname initial + forename + two of the three date parts
+                                            (a slip in one part of the date, even with a misspelt surname)
+    p:<surname initial><forename initial>:<postcode sector>   the initials + where the child lives or lived
+    t:<forename root sound>:<district>      forename + district (surname wrong, or postcode wrong in the district)
+
+"Sound" is a metaphone code after folding spellings English treats alike (th/t, mps/ms, mac/mc);
+a forename "root" maps unambiguous short forms to their full name (Bill -> william, Alfie ->
+alfred) so one stored key serves every form of the name. A double-barrelled surname gives keys
+for each part, so either part alone finds the child.
+
+The scorer sums field agreement weights (log2 m/u, see WEIGHTS) over surname, forename, date of
+birth, sex and postcode, trying the names as entered and swapped, and scales the total by the
+most the query's fields could earn, so 1.0 means "everything given agrees exactly".
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import jellyfish
+from rapidfuzz.distance import OSA, JaroWinkler
+
+__all__ = [
+    "ChildRecord",
+    "KeyIndex",
+    "NameRecord",
+    "PreparedQuery",
+    "Query",
+    "WEIGHTS",
+    "date_slips",
+    "explain",
+    "forename_equivalents",
+    "forename_roots",
+    "normalise_name",
+    "normalise_postcode",
+    "postcode_district",
+    "postcode_sector",
+    "prepare",
+    "query_key_tiers",
+    "query_keys",
+    "record_keys",
+    "score",
+    "surname_forms",
+    "sound",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Records and queries
+
+
+@dataclass(frozen=True)
+class NameRecord:
+    """One name a child has or had."""
+
+    given: str  # forename(s), e.g. "Mary-Jane Louise"
+    family: str  # surname, e.g. "O'Brien-Smith"
+
+
+@dataclass(frozen=True)
+class ChildRecord:
+    """What the index knows about a child, for keys and scoring."""
+
+    names: tuple[NameRecord, ...]  # legal, preferred, aliases, previous names
+    date_of_birth: datetime.date
+    sex: str  # "female" | "male" | "other" | "unknown"
+    postcodes: tuple[str, ...]  # current and previous
+
+
+@dataclass(frozen=True)
+class Query:
+    surname: str = ""
+    forename: str = ""
+    date_of_birth: datetime.date | None = None
+    sex: str = ""
+    postcode: str = ""
+
+
+# --------------------------------------------------------------------------------------------
+# Normalisation
+
+_APOSTROPHES = "'`\u00b4\u2018\u2019\u201b\u02bb\u02bc\u02bd\u2032\uff07"
+# Letters that Unicode does not decompose into a base letter plus accent.
+_SPECIAL_LETTERS = str.maketrans(
+    {
+        "ø": "o",
+        "đ": "d",
+        "ð": "d",
+        "ħ": "h",
+        "ı": "i",
+        "ł": "l",
+        "ŀ": "l",
+        "ŧ": "t",
+        "þ": "th",
+        "æ": "ae",
+        "œ": "oe",
+        "ĸ": "k",
+        "ŋ": "n",
+        "ſ": "s",
+    }
+)
+_ASCII_FOLD = str.maketrans(
+    {
+        **{chr(c): " " for c in range(128) if not chr(c).isalpha()},
+        **{chr(c): chr(c + 32) for c in range(65, 91)},
+        "'": None,
+        "`": None,
+    }
+)
+
+
+def _normalise_once(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.casefold()).translate(_SPECIAL_LETTERS)
+    out = []
+    for ch in text:
+        if ch in _APOSTROPHES or unicodedata.combining(ch):
+            continue
+        out.append(ch if ch.isalpha() else " ")
+    return " ".join("".join(out).split())
+
+
+@functools.lru_cache(maxsize=262_144)
+def normalise_name(text: str) -> str:
+    """Lower case, accents stripped (é -> e), apostrophes removed (O'Brien -> obrien), hyphens and
+    any other non-letters turned into single spaces. Letters of other scripts are kept (lower-cased)."""
+    if text.isascii():
+        return " ".join(text.translate(_ASCII_FOLD).split())
+    result = _normalise_once(text)
+    for _ in range(6):  # a few exotic characters settle only on a second pass (e.g. ℌ -> H -> h)
+        again = _normalise_once(result)
+        if again == result:
+            break
+        result = again
+    return result
+
+
+_POSTCODE = re.compile(
+    r"^(?:(GIR)(0AA)|([A-PR-UWYZ](?:[0-9]{1,2}|[A-HK-Y][0-9](?:[0-9ABEHMNPRV-Y])?|[0-9][A-HJKPS-UW]))([0-9][ABD-HJLNP-UW-Z]{2}))$"
+)
+_OUTWARD = re.compile(r"^(?:GIR|[A-PR-UWYZ](?:[0-9]{1,2}|[A-HK-Y][0-9](?:[0-9ABEHMNPRV-Y])?|[0-9][A-HJKPS-UW]))$")
+_NOT_A_POSTCODE = "Not a UK postcode: expected an outward code, a space, a digit and two letters, like 'SW1A 1AA'."
+
+
+@functools.lru_cache(maxsize=65_536)
+def normalise_postcode(text: str) -> str:
+    """'sw1a1aa ' -> 'SW1A 1AA'. Checks the format only (any area letters that fit the national pattern)."""
+    compact = "".join(str(text).split()).upper()
+    match = _POSTCODE.match(compact)
+    if not match:
+        raise ValueError(_NOT_A_POSTCODE)
+    outward = match.group(1) or match.group(3)
+    inward = match.group(2) or match.group(4)
+    return f"{outward} {inward}"
+
+
+def postcode_district(postcode: str) -> str:
+    """'SW1A 1AA' -> 'SW1A' (the outward code). An outward code on its own is returned as it is."""
+    compact = "".join(str(postcode).split()).upper()
+    if _OUTWARD.match(compact):
+        return compact
+    return normalise_postcode(postcode).split(" ")[0]
+
+
+def postcode_sector(postcode: str) -> str:
+    """'SW1A 1AA' -> 'SW1A 1' (about 3,000 people, a few streets)."""
+    return normalise_postcode(postcode)[:-2]
+
+
+def _area(district: str) -> str:
+    return district[:2] if district[1:2].isalpha() else district[:1]
+
+
+# --------------------------------------------------------------------------------------------
+# Names: sounds, surname parts, forename short forms
+
+_PARTICLES = frozenset(
+    {"al", "ap", "ben", "bin", "da", "das", "de", "del", "della", "den", "der", "di", "do", "dos", "du", "el"}
+) | frozenset({"la", "le", "st", "ten", "ter", "van", "von", "y"})
+
+
+@functools.lru_cache(maxsize=262_144)
+def sound(token: str) -> str:
+    """A phonetic code for one normalised name (no spaces): metaphone after folding spellings that
+    English speakers treat alike. Smith, Smyth and Smtih -> SMT; Thomson, Thompson -> TMSN."""
+    word = token.replace(" ", "")
+    if word.startswith("mac"):
+        word = "mc" + word[3:]
+    word = word.replace("mps", "ms").replace("th", "t")
+    code = jellyfish.metaphone(word) if word.isascii() else ""
+    return (code or word).upper()[:10]
+
+
+@functools.lru_cache(maxsize=262_144)
+def surname_forms(normalised: str) -> tuple[str, ...]:
+    """The forms of a normalised surname a search may use: each part of a double-barrelled or
+    multi-word name (particles such as 'van' or 'de' are not parts on their own) and, for a name
+    of several words, the words run together ('o brien' -> 'obrien', 'de souza' -> 'desouza')."""
+    tokens = normalised.split()
+    if not tokens:
+        return ()
+    parts = [t for t in tokens if len(t) > 1 and t not in _PARTICLES]
+    forms = dict.fromkeys(parts)
+    if len(tokens) > 1:
+        forms["".join(tokens)] = None
+    return tuple(forms) or (normalised,)
+
+
+# A small curated table of UK short forms. Each group: the full name first, then other spellings
+# of it and its short forms. A name in several groups (Alex, Sam, Harry...) is ambiguous.
+_CURATED_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("william", "will", "wills", "bill", "billy", "billie", "willie", "willy", "liam"),
+    (
+        "katherine",
+        "catherine",
+        "kathryn",
+        "katharine",
+        "catharine",
+        "kate",
+        "katie",
+        "katy",
+        "kat",
+        "kath",
+        "kathy",
+        "cathy",
+        "cath",
+        "kitty",
+        "kit",
+        "kay",
+    ),
+    ("alfred", "alf", "alfie", "alfy", "fred", "freddie", "freddy"),
+    ("frederick", "frederic", "fred", "freddie", "freddy"),
+    (
+        "elizabeth",
+        "elisabeth",
+        "liz",
+        "lizzie",
+        "lizzy",
+        "beth",
+        "betty",
+        "bess",
+        "bessie",
+        "betsy",
+        "eliza",
+        "elsie",
+        "libby",
+        "lisa",
+        "liza",
+    ),
+    ("john", "jack", "johnny", "jonny", "jon"),
+    ("jonathan", "jon", "jonny", "jonty"),
+    ("james", "jim", "jimmy", "jamie", "jem"),
+    ("thomas", "tom", "tommy", "thom", "tomos"),
+    ("robert", "rob", "robbie", "robby", "bob", "bobby", "bert"),
+    ("richard", "rich", "richie", "rick", "ricky", "dick"),
+    ("edward", "ed", "eddie", "eddy", "ted", "teddy", "ned"),
+    ("henry", "harry", "hal", "hank"),
+    ("harold", "harry", "hal"),
+    ("harrison", "harry"),
+    ("charles", "charlie", "charley", "chas", "chaz", "chuck"),
+    ("charlotte", "charlie", "lottie", "lotty", "lotte"),
+    ("alexander", "alex", "alec", "alexis", "sandy", "xander", "lex", "sasha"),
+    ("alexandra", "alex", "alexa", "lexi", "lexie", "sandra", "sasha", "ally", "allie"),
+    ("samuel", "sam", "sammy", "sammie"),
+    ("samantha", "sam", "sammy", "sammie"),
+    ("daniel", "dan", "danny", "dani"),
+    ("danielle", "dani", "ellie"),
+    ("benjamin", "ben", "benji", "benjy", "benny"),
+    ("joseph", "joe", "joey", "jo"),
+    ("josephine", "jo", "josie"),
+    ("michael", "mike", "mikey", "mick", "micky", "mickey"),
+    ("matthew", "matt", "matty"),
+    ("christopher", "chris", "kit", "topher"),
+    ("christina", "christine", "chris", "chrissie", "chrissy", "tina"),
+    ("nicholas", "nick", "nicky", "nico", "nic"),
+    ("nicola", "nicole", "nicky", "nikki", "nic"),
+    ("anthony", "antony", "tony", "ant"),
+    ("andrew", "andy", "drew"),
+    ("david", "dave", "davey", "davy", "dai"),
+    ("peter", "pete"),
+    ("stephen", "steven", "steve", "stevie"),
+    ("timothy", "tim", "timmy"),
+    ("patrick", "pat", "paddy"),
+    ("jacob", "jake"),
+    ("joshua", "josh"),
+    ("nathan", "nathaniel", "nate", "nat"),
+    ("oliver", "olly", "ollie", "oli"),
+    ("olivia", "liv", "livvy", "livvie"),
+    ("theodore", "theo", "ted", "teddy"),
+    ("archibald", "archie", "archy"),
+    ("leonard", "leonardo", "leo", "len", "lenny"),
+    ("sebastian", "seb"),
+    ("maximilian", "max", "maxi"),
+    ("maxwell", "max"),
+    ("zachary", "zach", "zack", "zak", "zac"),
+    ("isaac", "zac", "ike"),
+    ("gabriel", "gabe", "gabby"),
+    ("gabriella", "gabrielle", "gabby", "gabi"),
+    ("jessica", "jess", "jessie", "jessy"),
+    ("rebecca", "becky", "becca", "bex", "becs"),
+    ("victoria", "vicky", "vicki", "tori", "tory"),
+    ("margaret", "maggie", "meg", "peggy", "maisie", "greta", "madge"),
+    ("mary", "molly", "polly", "mae", "may"),
+    ("amelia", "millie", "milly", "amy", "mel"),
+    ("emily", "em", "emmy", "emmie", "millie", "milly"),
+    ("emma", "em", "emmy", "emmie"),
+    ("eleanor", "elinor", "eleanore", "elenor", "ellie", "elly", "nell", "nellie", "elle", "nora", "norah"),
+    ("ellen", "helen", "ellie", "nell", "nellie"),
+    ("isabella", "isabel", "isabelle", "isobel", "izzy", "izzie", "issy", "bella", "belle"),
+    ("abigail", "abbie", "abby", "abi", "gail"),
+    ("sophia", "sophie", "soph", "sofia"),
+    ("jennifer", "jen", "jenny"),
+    ("susan", "susannah", "susanna", "sue", "susie", "suzy"),
+    ("deborah", "debbie", "debs", "deb"),
+    ("patricia", "pat", "patty", "trish", "tricia"),
+    ("florence", "flo", "flossie", "florrie"),
+    ("matilda", "tilly", "tillie", "tilda"),
+    ("penelope", "penny", "poppy"),
+    ("georgina", "georgia", "georgie", "gina"),
+    ("george", "georgie"),
+    ("evelyn", "evie", "eve"),
+    ("genevieve", "evie", "gen"),
+    ("imogen", "immy", "imi"),
+    ("harriet", "hattie", "hatty"),
+    ("jacqueline", "jackie", "jacqui"),
+    ("frances", "francesca", "fran", "frankie"),
+    ("francis", "frank", "frankie"),
+    ("natalie", "natasha", "nat", "tash", "tasha"),
+    ("annabel", "annabelle", "annabella", "bella", "annie"),
+    ("anna", "anne", "ann", "annie"),
+    ("muhammad", "mohammed", "mohammad", "mohamed", "muhammed", "mohamad", "mo"),
+    ("aisha", "ayesha", "aysha"),
+    ("zoe", "zoey"),
+    ("louis", "lewis", "louie", "lou"),
+    ("louise", "louisa", "lou"),
+    ("lucy", "lucia", "lu"),
+    ("rose", "rosie", "rosa"),
+    ("arthur", "art", "artie"),
+    ("albert", "al", "bert", "bertie", "alby"),
+    ("ronald", "ron", "ronnie"),
+    ("kenneth", "ken", "kenny"),
+    ("raymond", "ray"),
+    ("geoffrey", "jeffrey", "geoff", "jeff"),
+    ("dominic", "dom"),
+    ("tobias", "toby"),
+    ("finlay", "finley", "finn"),
+    ("edith", "edie"),
+    ("lily", "lilly", "lillie", "lilian", "lillian"),
+    ("jasmine", "jasmin", "jazmin", "jas", "yasmin"),
+)
+
+
+@functools.cache
+def _curated() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+    """(name -> every name sharing a group with it, name -> the full names of its groups)."""
+    members: dict[str, set[str]] = {}
+    fulls: dict[str, set[str]] = {}
+    for group in _CURATED_GROUPS:
+        for name in group:
+            members.setdefault(name, set()).update(group)
+            fulls.setdefault(name, set()).add(group[0])
+    return {k: frozenset(v) for k, v in members.items()}, {k: frozenset(v) for k, v in fulls.items()}
+
+
+@functools.cache
+def _nicknamer():
+    from nicknames import NickNamer
+
+    return NickNamer()
+
+
+@functools.lru_cache(maxsize=65_536)
+def _package_equivalents(token: str) -> frozenset[str]:
+    """Every name that shares a (full name, short forms) group with `token` in the nicknames package."""
+    namer = _nicknamer()
+    found = {token} | namer.nicknames_of(token)
+    for canonical in namer.canonicals_of(token):
+        found.add(canonical)
+        found |= namer.nicknames_of(canonical)
+    return frozenset(normalise_name(n) for n in found)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _strong_equivalents(token: str) -> frozenset[str]:
+    return _curated()[0].get(token, frozenset({token}))
+
+
+@functools.lru_cache(maxsize=65_536)
+def _weak_equivalents(token: str) -> frozenset[str]:
+    return _package_equivalents(token) | _strong_equivalents(token)
+
+
+def forename_equivalents(given: str) -> set[str]:
+    """Short forms and full forms of each forename (Bill ~ William ~ Will ~ Liam, Kate ~ Katherine,
+    Alfie ~ Alfred, Liz ~ Elizabeth, Jack ~ John), normalised. Symmetric: b is in the set for a exactly
+    when a is in the set for b. Combines the curated UK table and the `nicknames` package."""
+    normalised = normalise_name(given)
+    found = {normalised} if normalised else set()
+    for token in normalised.split():
+        found |= _weak_equivalents(token)
+    return found
+
+
+@functools.lru_cache(maxsize=65_536)
+def _key_root(token: str) -> str:
+    """The one name a forename is filed under: an unambiguous short form's full name, else itself."""
+    fulls = _curated()[1].get(token)
+    if fulls and len(fulls) == 1:
+        return next(iter(fulls))
+    return token
+
+
+@functools.lru_cache(maxsize=65_536)
+def forename_roots(token: str) -> tuple[str, ...]:
+    """The names under which a record with this forename may be filed: its own root, the full names it
+    can stand for (Sam -> samuel, samantha) and its ambiguous short forms (Samuel -> sam)."""
+    roots = {_key_root(token): None}
+    members, fulls = _curated()
+    for full in sorted(fulls.get(token, ())):
+        roots[full] = None
+    for member in sorted(members.get(token, ())):
+        if _key_root(member) == member:
+            roots[member] = None
+    if token not in members:  # not in the curated table: one step up the package's table
+        for canonical in sorted(_nicknamer().canonicals_of(token))[:3]:
+            roots[_key_root(normalise_name(canonical))] = None
+    return tuple(roots)
+
+
+def _first_forename(normalised_given: str) -> str:
+    return normalised_given.split(" ", 1)[0] if normalised_given else ""
+
+
+# --------------------------------------------------------------------------------------------
+# Dates
+
+
+def _date_or_none(year: int, month: int, day: int) -> datetime.date | None:
+    try:
+        return datetime.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _swapped(d: datetime.date) -> datetime.date | None:
+    if d.day > 12 or d.day == d.month:
+        return None
+    return _date_or_none(d.year, d.day, d.month)
+
+
+@functools.lru_cache(maxsize=16_384)
+def date_slips(d: datetime.date) -> frozenset[datetime.date]:
+    """Dates one keying slip away: any one digit of YYYYMMDD changed, the two digits of the day,
+    the month or the year's last two swapped, or the year one out (2019 for 2020). Years more than
+    ten out are left out (nobody types 1015 for 2015 and means it)."""
+    text = f"{d.year:04d}{d.month:02d}{d.day:02d}"
+    candidates = set()
+    for i in range(8):
+        for digit in "0123456789":
+            if digit != text[i]:
+                candidates.add(text[:i] + digit + text[i + 1 :])
+    for i in (2, 4, 6):
+        candidates.add(text[:i] + text[i + 1] + text[i] + text[i + 2 :])
+    found = set()
+    for c in candidates:
+        other = _date_or_none(int(c[:4]), int(c[4:6]), int(c[6:]))
+        if other is not None and abs(other.year - d.year) <= 10:
+            found.add(other)
+    for delta in (-1, 1):
+        other = _date_or_none(d.year + delta, d.month, d.day)
+        if other is not None:
+            found.add(other)
+    found.discard(d)
+    swapped = _swapped(d)
+    if swapped is not None:
+        found.discard(swapped)
+    return frozenset(found)
+
+
+def _ymd(d: datetime.date) -> str:
+    return f"{d.year:04d}{d.month:02d}{d.day:02d}"
+
+
+_INITIALS = "abcdefghijklmnopqrstuvwxyz_"
+
+
+def _partial_date_keys(surname_initial: str, forename_sound: str, d: datetime.date) -> tuple[str, str, str]:
+    stem = f"{surname_initial}:{forename_sound}:"
+    return (
+        f"ym:{stem}{d.year:04d}{d.month:02d}",
+        f"yd:{stem}{d.year:04d}{d.day:02d}",
+        f"md:{stem}{d.month:02d}{d.day:02d}",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Blocking keys
+
+
+def _safe_postcode(text: str) -> tuple[str, str, str] | None:
+    """(full, sector, district) for a postcode, (None, None, district) for an outward code alone, or None."""
+    if not text or not text.strip():
+        return None
+    try:
+        full = normalise_postcode(text)
+    except ValueError:
+        compact = "".join(text.split()).upper()
+        if _OUTWARD.match(compact):
+            return ("", "", compact)
+        return None
+    return (full, full[:-2], full.split(" ")[0])
+
+
+def record_keys(record: ChildRecord) -> set[str]:
+    """The blocking keys to store for a child. One name, one address: 8 keys; two addresses in
+    different districts: 10. Each further name or address adds a few."""
+    keys: set[str] = set()
+    dob = _ymd(record.date_of_birth)
+    places = [p for p in (_safe_postcode(pc) for pc in record.postcodes) if p and p[0]]
+    for name in record.names:
+        family = normalise_name(name.family)
+        given = normalise_name(name.given)
+        surname_sounds = {sound(form) for form in surname_forms(family)} if family else set()
+        forename = _first_forename(given)
+        forename_sound = sound(_key_root(forename)) if forename else ""
+        for s in surname_sounds:
+            keys.add(f"d:{s}:{dob}")
+        if forename_sound and family:  # first part only: a slip in the date and half a surname is two slips
+            keys.update(_partial_date_keys(surname_forms(family)[0][0], forename_sound, record.date_of_birth))
+        for form in surname_forms(family) if family else ():
+            keys.add(f"n:{form[0]}{forename[:1] or '_'}:{dob}")
+            for _full, sector, _district in places:
+                keys.add(f"p:{form[0]}{forename[:1] or '_'}:{sector.replace(' ', '')}")
+        if forename_sound:
+            keys.add(f"f:{forename_sound}:{dob}")
+            for _full, _sector, district in places:
+                keys.add(f"t:{forename_sound}:{district}")
+    return keys
+
+
+@dataclass
+class _NameKeyParts:
+    surname_sounds: list[str]
+    initials: list[str]  # of each surname form
+    forename_sounds: list[str]  # of every root the forename may be filed under
+    forename_initials: list[str]  # the typed forename's and its roots'
+    own_root: str  # the sound of the typed forename's own root
+
+
+def _name_key_parts(surname: str, forename: str) -> _NameKeyParts:
+    family = normalise_name(surname)
+    given = normalise_name(forename)
+    forms = surname_forms(family) if family else ()
+    parts = _NameKeyParts(
+        surname_sounds=list(dict.fromkeys(sound(f) for f in forms)),
+        initials=list(dict.fromkeys(f[0] for f in forms)),
+        forename_sounds=[],
+        forename_initials=[],
+        own_root="",
+    )
+    first = _first_forename(given)
+    if first:
+        sounds: dict[str, None] = {}
+        initials = {first[0]: None}
+        for token in given.split()[:2]:  # "Mary-Jane" -> mary, jane
+            for root in forename_roots(token):
+                sounds[sound(root)] = None
+                if token == first:
+                    initials[root[0]] = None
+        parts.forename_sounds = list(sounds)
+        parts.forename_initials = list(initials)
+        parts.own_root = sound(_key_root(first))
+    return parts
+
+
+def _first_letter_variants(text: str) -> list[str]:
+    name = normalise_name(text).replace(" ", "")
+    if len(name) < 4:
+        return []
+    return [name[1:], name[1] + name[0] + name[2:]]
+
+
+def query_key_tiers(query: Query) -> tuple[list[str], list[str]]:
+    """The query's keys in two tiers, most specific first. Tier 0 (a few dozen probes, each returning
+    at most a few dozen children at national scale) covers exact and near agreement; tier 1 adds the
+    broad fall-backs for a surname and date of birth searched without a forename (one-digit slips in
+    the date, a misspelt surname that no longer sounds the same). Fetch tier 0 first and tier 1 only
+    while under the candidate cap."""
+    tier0: dict[str, None] = {}
+    tier1: dict[str, None] = {}
+    dob = query.date_of_birth
+    dates = [dob] if dob else []
+    if dob and (swapped := _swapped(dob)):
+        dates.append(swapped)
+    place = _safe_postcode(query.postcode)
+    has_forename = bool(normalise_name(query.forename))
+    orientations = [(query.surname, query.forename)]
+    if has_forename:
+        orientations.append((query.forename, query.surname))
+    for surname, forename in orientations:
+        parts = _name_key_parts(surname, forename)
+        if dob and parts.own_root:
+            for initial in parts.initials:
+                for key in _partial_date_keys(initial, parts.own_root, dob):
+                    tier0[key] = None
+        if place and place[1]:
+            for initial in parts.initials:
+                for forename_initial in parts.forename_initials:
+                    tier0[f"p:{initial}{forename_initial}:{place[1].replace(' ', '')}"] = None
+        for d in dates:
+            for s in parts.surname_sounds:
+                tier0[f"d:{s}:{_ymd(d)}"] = None
+            for f in parts.forename_sounds:
+                tier0[f"f:{f}:{_ymd(d)}"] = None
+        if place:
+            for f in parts.forename_sounds:
+                tier0[f"t:{f}:{place[2]}"] = None
+        if dob:  # both names misspelt: their initials and the date
+            for initial in parts.initials:
+                for forename_initial in parts.forename_initials:
+                    tier0[f"n:{initial}{forename_initial}:{_ymd(dob)}"] = None
+    # A slip in the first letter defeats keys built on sounds and initials; try the two that can be
+    # undone (a stray first letter, the first two letters swapped) where one name has to carry the search.
+    if dob and not has_forename:
+        for variant in _first_letter_variants(query.surname):
+            for s in _name_key_parts(variant, "").surname_sounds:
+                tier1[f"d:{s}:{_ymd(dob)}"] = None
+    if place and place[1] and has_forename and not dob:
+        parts = _name_key_parts(query.surname, query.forename)
+        sector = place[1].replace(" ", "")
+        for variant in _first_letter_variants(query.surname):
+            for forename_initial in parts.forename_initials:
+                tier1[f"p:{variant[0]}{forename_initial}:{sector}"] = None
+        for variant in _first_letter_variants(query.forename):
+            for initial in parts.initials:
+                tier1[f"p:{initial}{variant[0]}:{sector}"] = None
+            for f in _name_key_parts("", variant).forename_sounds:
+                tier1[f"t:{f}:{place[2]}"] = None
+    if dob and not has_forename:
+        parts = _name_key_parts(query.surname, "")
+        for initial in parts.initials:
+            for forename_initial in _INITIALS:
+                tier1[f"n:{initial}{forename_initial}:{_ymd(dob)}"] = None
+        for slip in sorted(date_slips(dob)):
+            for s in parts.surname_sounds:
+                tier1[f"d:{s}:{_ymd(slip)}"] = None
+    return list(tier0), [k for k in tier1 if k not in tier0]
+
+
+def query_keys(query: Query) -> set[str]:
+    """Every key a search should look up (both tiers of `query_key_tiers`)."""
+    tier0, tier1 = query_key_tiers(query)
+    return set(tier0) | set(tier1)
+
+
+class KeyIndex:
+    """An in-memory key -> record ids index, for tests and benchmarks. Mirrors what the database
+    does: candidates come from key lookups only, tier by tier, up to a cap."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, list[int]] = {}
+
+    def add(self, record_id: int, record: ChildRecord) -> None:
+        for key in record_keys(record):
+            self.keys.setdefault(key, []).append(record_id)
+
+    def candidates(self, query: Query, *, cap: int = 500) -> list[int]:
+        found: dict[int, None] = {}
+        for tier in query_key_tiers(query):
+            for key in tier:
+                for record_id in self.keys.get(key, ()):
+                    found[record_id] = None
+                    if len(found) >= cap:
+                        return list(found)
+        return list(found)
+
+
+# --------------------------------------------------------------------------------------------
+# Scoring
+
+WEIGHTS: Mapping[str, Mapping[str, float]] = {
+    # log2(m/u), rounded, where m = P(agreement level | same child) and u = P(level | different child
+    # among the candidates). Disagreement weights are negative.
+    "surname": {
+        "exact": 10.0,  # m .85, u ~.0008 (sum of squared surname shares)
+        "part": 8.5,  # one part of a double-barrelled name
+        "sound": 7.5,  # same phonetic code: Smith/Smyth, Thomson/Thompson
+        "similar_max": 8.5,  # Jaro-Winkler: -3 at 0.80, 0 at 0.85, +6 at 0.95 (capped)
+        "one_edit": 5.0,  # at least this for one letter out (Jaro-Winkler is harsh on short names)
+        "two_edits": 2.0,  # names of six letters or more
+        "disagree": -6.0,  # m ~.02, u ~.99
+    },
+    "forename": {
+        "exact": 7.0,  # m .85, u ~.006
+        "middle": 6.0,  # a later given name
+        "short_form": 6.0,  # curated table: Bill/William
+        "short_form_weak": 4.5,  # nicknames package only
+        "sound": 5.0,
+        "similar_max": 6.0,  # Jaro-Winkler: -3 at 0.80, 0 at 0.86, +4.5 at 0.95 (capped)
+        "initial": 2.0,  # "J" for James
+        "one_edit": 3.5,  # "Aav" for "Ava"
+        "two_edits": 1.0,
+        # m ~.01 -> -6.6 by independence; stronger because twins and siblings share every other field
+        "disagree": -9.0,
+    },
+    "date_of_birth": {
+        "exact": 12.0,  # m .9, u 1/6,575 (eighteen years of birthdays)
+        "swapped": 8.0,  # 03/04 for 04/03: m .02, u 1/6,575
+        "slip": 5.0,  # one digit out: m .05, u ~30/6,575
+        "disagree": -5.0,
+    },
+    "sex": {"agree": 1.0, "disagree": -4.0},  # m .97 / u .5; m .03 / u .5
+    "postcode": {
+        "exact": 10.0,  # any current or previous postcode (log2 m/u is higher; capped so names decide)
+        "sector": 6.0,  # same street or two: moved nearby, or the last letters mistyped
+        "district": 4.0,
+        "area": 1.0,
+        "disagree": -2.0,  # children move: m ~.15
+    },
+    "swap_penalty": {"names_swapped": -1.5},
+}
+
+_W_S = WEIGHTS["surname"]
+_W_F = WEIGHTS["forename"]
+_W_D = WEIGHTS["date_of_birth"]
+_W_X = WEIGHTS["sex"]
+_W_P = WEIGHTS["postcode"]
+_SWAP_PENALTY = WEIGHTS["swap_penalty"]["names_swapped"]
+_jw = JaroWinkler.normalized_similarity
+_osa = OSA.distance
+_KNOWN_SEX = frozenset({"female", "male", "other"})
+
+
+class _FamilyName:
+    """One surname, normalised, with its parts and sounds (shared by every child with that surname)."""
+
+    __slots__ = ("full", "joined", "forms", "pairs", "sounds")
+
+    def __init__(self, full: str) -> None:
+        self.full = full
+        self.joined = full.replace(" ", "")
+        self.forms = surname_forms(full)
+        # strings to compare by spelling: the whole name, run together, and its parts
+        self.pairs = tuple(dict.fromkeys((full, self.joined, *self.forms)))
+        self.sounds = frozenset(sound(f) for f in self.forms)
+
+
+class _GivenName:
+    __slots__ = ("full", "first", "others", "first_sound")
+
+    def __init__(self, full: str) -> None:
+        tokens = full.split()
+        self.full = full
+        self.first = tokens[0]
+        self.others = tuple(tokens[1:])
+        self.first_sound = sound(self.first)
+
+
+class _Place:
+    __slots__ = ("full", "sector", "district", "area")
+
+    def __init__(self, full: str, sector: str, district: str) -> None:
+        self.full, self.sector, self.district = full, sector, district
+        self.area = _area(district)
+
+
+@functools.lru_cache(maxsize=262_144)
+def _family_name(text: str) -> _FamilyName | None:
+    full = normalise_name(text)
+    return _FamilyName(full) if full else None
+
+
+@functools.lru_cache(maxsize=262_144)
+def _given_name(text: str) -> _GivenName | None:
+    full = normalise_name(text)
+    return _GivenName(full) if full else None
+
+
+@functools.lru_cache(maxsize=262_144)
+def _place(text: str) -> _Place | None:
+    found = _safe_postcode(text)
+    return _Place(*found) if found and found[0] else None
+
+
+class _PreparedRecord:
+    """A record's names and postcodes, normalised (each distinct name or postcode once per process)."""
+
+    __slots__ = ("families", "givens", "dob", "sex", "places")
+
+    def __init__(self, record: ChildRecord) -> None:
+        families: list[_FamilyName] = []
+        givens: list[_GivenName] = []
+        for name in record.names:
+            family = _family_name(name.family)
+            if family is not None and family not in families:
+                families.append(family)
+            given = _given_name(name.given)
+            if given is not None and given not in givens:
+                givens.append(given)
+        self.families = tuple(families)
+        self.givens = tuple(givens)
+        self.dob = record.date_of_birth
+        self.sex = record.sex or ""
+        places = []
+        for postcode in record.postcodes:
+            place = _place(postcode)
+            if place is not None and place not in places:
+                places.append(place)
+        self.places = tuple(places)
+
+
+def _prepared_record(record: ChildRecord) -> _PreparedRecord:
+    prepared = record.__dict__.get("_prepared")
+    if prepared is None:
+        prepared = _PreparedRecord(record)
+        object.__setattr__(record, "_prepared", prepared)  # a cache beside the frozen fields
+    return prepared
+
+
+class _Surname:
+    """The query's surname, prepared."""
+
+    __slots__ = ("full", "joined", "forms", "compare", "sounds")
+
+    def __init__(self, text: str) -> None:
+        self.full = normalise_name(text)
+        self.joined = self.full.replace(" ", "")
+        self.forms = frozenset(surname_forms(self.full)) if self.full else frozenset()
+        self.compare = tuple(dict.fromkeys((self.full, self.joined, *surname_forms(self.full)))) if self.full else ()
+        self.sounds = frozenset(sound(f) for f in self.forms)
+
+
+class _Forename:
+    """The query's forename, prepared."""
+
+    __slots__ = ("full", "first", "sound", "strong", "weak")
+
+    def __init__(self, text: str) -> None:
+        self.full = normalise_name(text)
+        tokens = self.full.split()
+        self.first = tokens[0] if tokens else ""
+        self.sound = sound(self.first) if self.first else ""
+        self.strong = _strong_equivalents(self.first) if self.first else frozenset()
+        self.weak = _weak_equivalents(self.first) if self.first else frozenset()
+
+
+def _edits(mine: str, theirs: Iterable[str]) -> int:
+    """Fewest letters inserted, deleted, changed or swapped with a neighbour (3 means 3 or more)."""
+    return min((_osa(mine, other, score_cutoff=2) for other in theirs), default=3)
+
+
+def _surname_agreement(q: _Surname, families: tuple[_FamilyName, ...]) -> tuple[float, str, str, float]:
+    """(weight, level, the record's surname it agreed with, Jaro-Winkler similarity)."""
+    for family in families:
+        if q.full == family.full or q.joined == family.joined:
+            return _W_S["exact"], "exact", family.full, 1.0
+    for family in families:
+        if not q.forms.isdisjoint(family.forms):  # nothing but an exact match weighs more
+            return _W_S["part"], "part", next(f for f in family.forms if f in q.forms), 1.0
+    best_sim, best_name = 0.0, ""
+    for family in families:
+        for theirs in family.pairs:
+            for mine in q.compare:
+                sim = _jw(mine, theirs)
+                if sim > best_sim:
+                    best_sim, best_name = sim, theirs
+    weight = -3.0 + (best_sim - 0.8) * 60.0
+    weight = _W_S["disagree"] if weight < _W_S["disagree"] else _W_S["similar_max"] if weight > _W_S["similar_max"] else weight
+    level = "similar" if weight > 0 else "disagree"
+    if weight < _W_S["sound"]:
+        for family in families:
+            if not q.sounds.isdisjoint(family.sounds):
+                return _W_S["sound"], "sound", family.full, best_sim
+    # one or two letters out scores at least Jaro-Winkler 0.7 unless the name is very short
+    if weight < _W_S["one_edit"] and len(q.full) >= 3 and (best_sim >= 0.7 or len(q.full) < 5):
+        edits = min(_edits(q.full, family.pairs) for family in families)
+        if edits == 1:
+            weight, level = _W_S["one_edit"], "one letter out"
+        elif edits == 2 and len(q.full) >= 6 and weight < _W_S["two_edits"]:
+            weight, level = _W_S["two_edits"], "two letters out"
+    return weight, level, best_name, best_sim
+
+
+def _forename_agreement(q: _Forename, givens: tuple[_GivenName, ...]) -> tuple[float, str, str, float]:
+    first = q.first
+    for given in givens:
+        if first == given.first or q.full == given.full:
+            return _W_F["exact"], "exact", given.first, 1.0
+    for given in givens:
+        if given.first in q.strong:
+            return _W_F["short_form"], "short form", given.first, 0.0
+    for given in givens:
+        if first in given.others:
+            return _W_F["middle"], "middle name", first, 1.0
+    best_sim, best_name = 0.0, ""
+    for given in givens:
+        sim = _jw(first, given.first)
+        if sim > best_sim:
+            best_sim, best_name = sim, given.first
+    weight = -3.0 + (best_sim - 0.8) * 50.0
+    weight = _W_F["disagree"] if weight < _W_F["disagree"] else _W_F["similar_max"] if weight > _W_F["similar_max"] else weight
+    if weight >= _W_F["sound"]:
+        return weight, "similar", best_name, best_sim
+    for given in givens:
+        if q.sound == given.first_sound:
+            return _W_F["sound"], "sound", given.first, best_sim
+    level = "similar" if weight > 0 else "disagree"
+    if weight < _W_F["short_form_weak"]:
+        for given in givens:
+            if given.first in q.weak:
+                return _W_F["short_form_weak"], "short form (weak)", given.first, best_sim
+    if weight < _W_F["one_edit"] and len(first) >= 3 and (best_sim >= 0.7 or len(first) < 5):
+        edits = min(_osa(first, given.first, score_cutoff=2) for given in givens)
+        if edits == 1:
+            return _W_F["one_edit"], "one letter out", best_name, best_sim
+        if edits == 2 and len(first) >= 6 and weight < _W_F["two_edits"]:
+            return _W_F["two_edits"], "two letters out", best_name, best_sim
+    if len(first) == 1 and weight < _W_F["initial"]:
+        for given in givens:
+            if given.first.startswith(first):
+                return _W_F["initial"], "initial", given.first, best_sim
+    return weight, level, best_name, best_sim
+
+
+_NO_DATE = (_W_D["disagree"], "disagree")
+# Below this, names as entered may have been typed the wrong way round: try them swapped.
+_TRY_SWAP_BELOW = 4.0
+
+
+class PreparedQuery:
+    """A query normalised once, to score many candidates quickly."""
+
+    def __init__(self, query: Query) -> None:
+        self.query = query
+        self.surname = _Surname(query.surname)
+        self.forename = _Forename(query.forename)
+        self.has_surname = bool(self.surname.full)
+        self.has_forename = bool(self.forename.first)
+        # forename and surname read the other way round
+        self.swapped = (_Surname(query.forename), _Forename(query.surname)) if self.has_forename and self.has_surname else None
+        self.dob = query.date_of_birth
+        self.dates: dict[datetime.date, tuple[float, str]] = {}
+        if self.dob:
+            for slip in date_slips(self.dob):
+                self.dates[slip] = (_W_D["slip"], "one slip")
+            if swapped := _swapped(self.dob):
+                self.dates[swapped] = (_W_D["swapped"], "day and month swapped")
+            self.dates[self.dob] = (_W_D["exact"], "exact")
+        self.sex = query.sex if query.sex in _KNOWN_SEX else ""
+        place = _safe_postcode(query.postcode)
+        self.postcode, self.sector, self.district = place if place else ("", "", "")
+        self.area = _area(self.district) if self.district else ""
+        self.base_max = (
+            (_W_S["exact"] if self.has_surname else 0.0)
+            + (_W_F["exact"] if self.has_forename else 0.0)
+            + (_W_D["exact"] if self.dob else 0.0)
+        )
+        self.postcode_max = _W_P["exact"] if self.postcode else (_W_P["district"] if self.district else 0.0)
+
+    def _names(self, r: _PreparedRecord) -> tuple[float, bool]:
+        total = 0.0
+        if self.has_surname:
+            total += _surname_agreement(self.surname, r.families)[0] if r.families else _W_S["disagree"]
+        if self.has_forename:
+            total += _forename_agreement(self.forename, r.givens)[0] if r.givens else _W_F["disagree"]
+        if self.swapped is not None and total < _TRY_SWAP_BELOW and r.families and r.givens:
+            surname, forename = self.swapped
+            other = _surname_agreement(surname, r.families)[0] + _forename_agreement(forename, r.givens)[0] + _SWAP_PENALTY
+            if other > total:
+                return other, True
+        return total, False
+
+    def _postcode_level(self, r: _PreparedRecord) -> tuple[str, str]:
+        places = r.places
+        if self.postcode and any(place.full == self.postcode for place in places):
+            return "exact", self.postcode
+        if self.sector and any(place.sector == self.sector for place in places):
+            return "sector", self.sector
+        if any(place.district == self.district for place in places):
+            return "district", self.district
+        if any(place.area == self.area for place in places):
+            return "area", self.area
+        return "disagree", ""
+
+    def _rest(self, r: _PreparedRecord) -> tuple[float, float]:
+        total, top = 0.0, self.base_max
+        if self.dob:
+            total += self.dates.get(r.dob, _NO_DATE)[0]
+        if self.sex and r.sex in _KNOWN_SEX:
+            total += _W_X["agree"] if self.sex == r.sex else _W_X["disagree"]
+            top += _W_X["agree"]
+        if self.district and r.places:
+            top += self.postcode_max
+            total += _W_P[self._postcode_level(r)[0]]
+        return total, top
+
+    def score(self, record: ChildRecord) -> float:
+        r = record.__dict__.get("_prepared") or _prepared_record(record)
+        names = self._names(r)[0]
+        rest, top = self._rest(r)
+        total = names + rest
+        if top <= 0 or total <= 0:
+            return 0.0
+        return total / top if total < top else 1.0
+
+    def explain(self, record: ChildRecord) -> dict:
+        r = _prepared_record(record)
+        names_total, swapped = self._names(r)
+        rest_total, top = self._rest(r)
+        fields: dict[str, dict] = {}
+        surname_q, forename_q = self.swapped if swapped and self.swapped else (self.surname, self.forename)
+        surname_text, forename_text = (
+            (self.query.forename, self.query.surname) if swapped else (self.query.surname, self.query.forename)
+        )
+        if surname_q.full:
+            w, level, matched, sim = (
+                _surname_agreement(surname_q, r.families) if r.families else (_W_S["disagree"], "not recorded", "", 0.0)
+            )
+            fields["surname"] = {
+                "query": surname_text,
+                "matched": matched,
+                "agreement": level,
+                "similarity": round(sim, 3),
+                "weight": round(w, 3),
+                "max": _W_S["exact"],
+            }
+        if forename_q.first:
+            w, level, matched, sim = (
+                _forename_agreement(forename_q, r.givens) if r.givens else (_W_F["disagree"], "not recorded", "", 0.0)
+            )
+            fields["forename"] = {
+                "query": forename_text,
+                "matched": matched,
+                "agreement": level,
+                "similarity": round(sim, 3),
+                "weight": round(w, 3),
+                "max": _W_F["exact"],
+            }
+        if self.dob:
+            w, level = self.dates.get(r.dob, _NO_DATE)
+            fields["date_of_birth"] = {
+                "query": self.dob.isoformat(),
+                "matched": r.dob.isoformat(),
+                "agreement": level,
+                "weight": w,
+                "max": _W_D["exact"],
+            }
+        if self.sex:
+            if r.sex in _KNOWN_SEX:
+                agree = self.sex == r.sex
+                fields["sex"] = {
+                    "query": self.sex,
+                    "matched": r.sex,
+                    "agreement": "agree" if agree else "disagree",
+                    "weight": _W_X["agree"] if agree else _W_X["disagree"],
+                    "max": _W_X["agree"],
+                }
+            else:
+                fields["sex"] = {"query": self.sex, "matched": r.sex, "agreement": "not recorded", "weight": 0.0, "max": 0.0}
+        if self.district:
+            if r.places:
+                level, matched = self._postcode_level(r)
+                fields["postcode"] = {
+                    "query": self.query.postcode,
+                    "matched": matched,
+                    "agreement": level,
+                    "weight": _W_P[level],
+                    "max": self.postcode_max,
+                }
+            else:
+                fields["postcode"] = {
+                    "query": self.query.postcode,
+                    "matched": "",
+                    "agreement": "not recorded",
+                    "weight": 0.0,
+                    "max": 0.0,
+                }
+        total = names_total + rest_total
+        return {
+            "score": 0.0 if top <= 0 or total <= 0 else round(min(1.0, total / top), 4),
+            "total_weight": round(total, 3),
+            "max_weight": top,
+            "names": "forename and surname swapped" if swapped else "as entered",
+            "swap_penalty": _SWAP_PENALTY if swapped else 0.0,
+            "fields": fields,
+        }
+
+
+@functools.lru_cache(maxsize=1024)
+def prepare(query: Query) -> PreparedQuery:
+    """Normalise a query once (cached: scoring many candidates for one query pays for it once)."""
+    return PreparedQuery(query)
+
+
+def score(query: Query, record: ChildRecord) -> float:
+    """0..1, higher is better: the sum of field agreement weights (best over the record's names and
+    postcodes, names as entered or swapped) over the most the query's fields could earn."""
+    return prepare(query).score(record)
+
+
+def explain(query: Query, record: ChildRecord) -> dict:
+    """Per-field agreement, matched value and weight, with the total and the score."""
+    return prepare(query).explain(record)
+
+
+def rank(query: Query, records: Iterable[tuple[object, ChildRecord]]) -> list[tuple[float, object]]:
+    """Score (id, record) pairs and return (score, id) best first."""
+    prepared = prepare(query)
+    return sorted(((prepared.score(record), record_id) for record_id, record in records), key=lambda pair: -pair[0])

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class InvolvementsConfig(AppConfig):
+    name = "isahub.involvements"
+    label = "involvements"

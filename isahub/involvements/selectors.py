@@ -1,0 +1,40 @@
+from django.http import Http404
+
+from isahub.policy.engine import require
+
+from .models import Involvement
+
+
+def access_involvement(*, actor, child, involvement_id) -> Involvement:
+    require(actor, "child.view", child)
+    involvement = Involvement.objects.filter(child=child, pk=involvement_id).select_related("practitioner", "agency").first()
+    if involvement is None:
+        raise Http404("No such involvement")
+    return involvement
+
+
+def lead_candidates(*, actor, child) -> list[tuple[str, str]]:
+    """People who may lead: those currently involved (sensitive services named only to themselves)."""
+    from isahub.children.selectors import involvement_view
+
+    require(actor, "child.view", child)
+    involved = Involvement.objects.filter(child=child, ended_on__isnull=True).select_related("practitioner", "agency")
+    options = []
+    for involvement in involved:
+        shown = involvement_view(actor, involvement)
+        label = "A service is involved" if shown.redacted else f"{shown.practitioner}, {shown.service}"
+        options.append((str(involvement.practitioner_id), label))
+    return options
+
+
+def involved_practitioner(*, actor, child, user_id):
+    """A practitioner currently working with the child (404 for anyone else)."""
+    require(actor, "child.view", child)
+    involvement = (
+        Involvement.objects.filter(child=child, practitioner_id=user_id, ended_on__isnull=True)
+        .select_related("practitioner")
+        .first()
+    )
+    if involvement is None:
+        raise Http404("That person is not working with this child")
+    return involvement.practitioner
