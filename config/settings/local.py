@@ -10,3 +10,6 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+# Demo e-mails are written to files instead of being sent.
+EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = str(VAR_DIR / "mail")  # noqa: F405

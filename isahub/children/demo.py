@@ -299,9 +299,20 @@ def seed_children(*, users: dict[str, User], count: int, stdout) -> None:
         f"Demo children: {count} synthetic plus 6 stories (a school transfer, a team around the child, a sensitive service, "
         f"a duplicate pair, a hidden record); {len(involvements)} involvements."
     )
-    for story in (leo, mason, kai, freya):
-        name = story.names.get(kind=NameKind.LEGAL, valid_to__isnull=True)
-        stdout.write(f"  Try searching: surname {name.family_name}, date of birth {story.date_of_birth:%d/%m/%Y}")
+
+
+STORY_SURNAMES = ("Marchetti", "Delacroix-Hill", "Okonkwo-Reid", "Whitcombe")
+
+
+def print_story_hints(stdout) -> None:
+    for family in STORY_SURNAMES:
+        name = (
+            ChildName.objects.filter(family_name=family, kind=NameKind.LEGAL, child__source=DEMO_SOURCE)
+            .select_related("child")
+            .first()
+        )
+        if name:
+            stdout.write(f"  Try searching: surname {family}, date of birth {name.child.date_of_birth:%d/%m/%Y}")
     stdout.write(
-        "  (Whitcombe has a duplicate record for a data manager to merge; Okonkwo-Reid has a sensitive service involved.)"
+        "  (Marchetti moved to secondary school; Whitcombe has a duplicate to merge; Okonkwo-Reid sees a sensitive service.)"
     )

@@ -5,7 +5,7 @@ Idempotent: running it again changes nothing. Every name in it is made up."""
 from django.core.management.base import BaseCommand
 
 from isahub.accounts.demo import print_logins, seed_accounts
-from isahub.children.demo import demo_children_present, seed_children
+from isahub.children.demo import demo_children_present, print_story_hints, seed_children
 
 
 class Command(BaseCommand):
@@ -20,4 +20,5 @@ class Command(BaseCommand):
             self.stdout.write("Demo children are already there: nothing to add.")
         else:
             seed_children(users=users, count=children, stdout=self.stdout)
+        print_story_hints(self.stdout)
         print_logins(self.stdout)
