@@ -57,6 +57,8 @@ def _date_parts(form) -> dict:
 @require_http_methods(["GET", "POST"])
 def give_reason(request, child_id):
     child = find_child(child_id)
+    if child.merged_into_id:  # links to a merged record lead to the survivor
+        child = find_child(child.merged_into_id)
     require(request.user, "child.view", child)
     form = ReasonForm(request.POST or None, reasons=current_profile().access_reasons)
     if request.method == "POST" and form.is_valid():
