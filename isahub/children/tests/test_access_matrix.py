@@ -13,7 +13,6 @@ from conftest import open_record
 from isahub.accounts.models import Role
 from isahub.accounts.tests.factories import AgencyFactory, UserFactory
 from isahub.audit.models import AuditEntry
-from isahub.children.models import RecordStatus
 from isahub.children.services import child_change_fact, child_merge
 from isahub.involvements.services import involvement_register
 
