@@ -89,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "isahub.core.context_processors.service",
+                "isahub.messaging.context_processors.notifications",
             ],
         },
     },

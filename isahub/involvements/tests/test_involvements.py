@@ -204,3 +204,19 @@ def test_api_registers_and_ends_an_involvement(add_child, teacher, token_for):
         **REASON,
     )
     assert ended.status_code == 200
+
+
+def test_notifications_page_lists_and_marks_read(add_child, teacher, health_visitor, client_for):
+    child = add_child()
+    involve(child, health_visitor)
+    involve(child, teacher)
+    client = client_for(health_visitor)
+    page = client.get("/notifications/").content.decode()
+    assert "is now working with Amelia Hartley" in page and 'data-testid="unread">1' in page
+    note = Notification.objects.get(recipient=health_visitor)
+    client.post(f"/notifications/{note.pk}/read/")
+    note.refresh_from_db()
+    assert note.read_at is not None
+    assert 'data-testid="unread"' not in client.get("/notifications/").content.decode()
+    # Nobody reads anyone else's notifications.
+    assert "Amelia" not in client_for(teacher).get("/notifications/").content.decode()
