@@ -7,26 +7,14 @@ from django.shortcuts import render
 from isahub.accounts.decorators import require_recent_authentication
 
 from .actions import describe
+from .canonical import CONTENT_COLUMNS
 from .forms import AuditFilterForm
 from .selectors import audit_entry_list
 from .services import audit_record
 
 PAGE_SIZE = 50
-CSV_COLUMNS = [
-    "id",
-    "created_at",
-    "request_id",
-    "actor_id",
-    "actor_username",
-    "agency_id",
-    "action",
-    "outcome",
-    "target_type",
-    "target_id",
-    "child_id",
-    "reason",
-    "details",
-]
+# Every column of the row as sealed, except the address it came from.
+CSV_COLUMNS = ["id", *(column for column in CONTENT_COLUMNS if column != "ip_address")]
 
 
 def entry_list(request):

@@ -1,28 +1,39 @@
 """The child index matcher: blocking keys and a Fellegi–Sunter-style scorer. Pure Python.
 
-No Django and no database here. The search service stores `record_keys(child)` (one row per
-key, a B-tree index on the key), looks up `query_keys(query)` (better: `query_key_tiers`, in
-order, until the candidate cap is reached), then ranks the candidates with `score`.
+No Django and no database here. The search service stores `record_keys(child)` (one row per key,
+a B-tree index on the key), looks the query's keys up (`query_key_tiers`: tier 0 first, tier 1
+only while under the candidate cap; `query_keys` is both at once), then ranks the candidates
+with `score`.
 
-Blocking keys (each pairs two pieces of identity so that no key is broad):
+Blocking keys. Each pairs two pieces of identity, so that none is broad (sizes are for the
+national index of 11 million children):
 
-    d:<surname sound>:<YYYYMMDD>            surname + date of birth
-    f:<forename root sound>:<YYYYMMDD>      forename + date of birth (surname misspelt or changed)
-    n:<surname initial><forename initial>:<YYYYMMDD>   both names misspelt; without a forename, all 26
-                                            are looked up (a misspelt surname that no longer sounds the same)
-    ym / yd / md:<initial>:<forename>:...   surname initial + forename + two of the three date parts
-                                            (a slip in one part of the date, even with a misspelt surname)
-    p:<surname initial><forename initial>:<postcode sector>   the initials + where the child lives or lived
-    t:<forename root sound>:<district>      forename + district (surname wrong, or postcode wrong in the district)
+    d:<surname sound>:<YYYYMMDD>          surname and date of birth                     ~1-25 children
+    f:<forename sound>:<YYYYMMDD>         forename and date of birth: the surname        ~1-35
+                                          misspelt beyond recognition, or changed
+    n:<surname initial><forename initial>:<YYYYMMDD>
+                                          both names misspelt; without a forename all    ~1-15 each
+                                          27 are looked up (tier 1)
+    ym|yd|md:<surname initial>:<forename sound>:<two of year, month and day>
+                                          a slip in one part of the date, even with a    ~1-50
+                                          misspelt surname
+    p:<surname initial><forename initial>:<postcode sector>
+                                          where the child lives or lived (a sector is    ~1-15
+                                          about 950 children)
+    t:<forename sound>:<postcode district>
+                                          the surname wrong, or a new postcode in the    ~5-70
+                                          same district
 
-"Sound" is a metaphone code after folding spellings English treats alike (th/t, mps/ms, mac/mc);
-a forename "root" maps unambiguous short forms to their full name (Bill -> william, Alfie ->
-alfred) so one stored key serves every form of the name. A double-barrelled surname gives keys
-for each part, so either part alone finds the child.
+A "sound" is a metaphone code after folding spellings English treats alike (th/t, mps/ms,
+mac/mc): Smith, Smyth and Smtih are all SMT. A forename is filed under its "root": an unambiguous
+short form's full name (Bill -> william, Alfie -> alfred), so one stored key serves every form
+of the name. A double-barrelled surname gives keys for each part, so either part alone finds the
+child. One name and one postcode make 8 keys; two postcodes in different districts, 10.
 
-The scorer sums field agreement weights (log2 m/u, see WEIGHTS) over surname, forename, date of
-birth, sex and postcode, trying the names as entered and swapped, and scales the total by the
-most the query's fields could earn, so 1.0 means "everything given agrees exactly".
+The scorer adds field agreement weights (log2 m/u, see WEIGHTS) for surname, forename, date of
+birth, sex and postcode, trying the names as entered and swapped, taking the best over the
+record's names and postcodes, and divides by the most the query's fields could earn: 1.0 means
+everything given agrees exactly.
 """
 
 from __future__ import annotations
@@ -32,18 +43,18 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import jellyfish
 from rapidfuzz.distance import OSA, JaroWinkler
 
 __all__ = [
+    "WEIGHTS",
     "ChildRecord",
     "KeyIndex",
     "NameRecord",
     "PreparedQuery",
     "Query",
-    "WEIGHTS",
     "date_slips",
     "explain",
     "forename_equivalents",
@@ -55,10 +66,11 @@ __all__ = [
     "prepare",
     "query_key_tiers",
     "query_keys",
+    "rank",
     "record_keys",
     "score",
-    "surname_forms",
     "sound",
+    "surname_forms",
 ]
 
 
@@ -96,33 +108,16 @@ class Query:
 # --------------------------------------------------------------------------------------------
 # Normalisation
 
-_APOSTROPHES = "'`\u00b4\u2018\u2019\u201b\u02bb\u02bc\u02bd\u2032\uff07"
-# Letters that Unicode does not decompose into a base letter plus accent.
+_APOSTROPHES = frozenset("'`\u00b4\u2018\u2019\u201b\u02bb\u02bc\u02bd\u2032\uff07")
+# Letters that Unicode does not decompose into a base letter and an accent.
 _SPECIAL_LETTERS = str.maketrans(
-    {
-        "ø": "o",
-        "đ": "d",
-        "ð": "d",
-        "ħ": "h",
-        "ı": "i",
-        "ł": "l",
-        "ŀ": "l",
-        "ŧ": "t",
-        "þ": "th",
-        "æ": "ae",
-        "œ": "oe",
-        "ĸ": "k",
-        "ŋ": "n",
-        "ſ": "s",
-    }
+    {"ø": "o", "đ": "d", "ð": "d", "ħ": "h", "ı": "i", "ł": "l", "ŀ": "l"}
+    | {"ŧ": "t", "ĸ": "k", "ŋ": "n", "ſ": "s", "þ": "th", "æ": "ae", "œ": "oe"}
 )
 _ASCII_FOLD = str.maketrans(
-    {
-        **{chr(c): " " for c in range(128) if not chr(c).isalpha()},
-        **{chr(c): chr(c + 32) for c in range(65, 91)},
-        "'": None,
-        "`": None,
-    }
+    {chr(c): " " for c in range(128) if not chr(c).isalpha()}
+    | {chr(c): chr(c + 32) for c in range(65, 91)}
+    | {"'": None, "`": None}
 )
 
 
@@ -139,11 +134,11 @@ def _normalise_once(text: str) -> str:
 @functools.lru_cache(maxsize=262_144)
 def normalise_name(text: str) -> str:
     """Lower case, accents stripped (é -> e), apostrophes removed (O'Brien -> obrien), hyphens and
-    any other non-letters turned into single spaces. Letters of other scripts are kept (lower-cased)."""
+    any other non-letters turned into single spaces. Letters of other scripts are kept, lower-cased."""
     if text.isascii():
         return " ".join(text.translate(_ASCII_FOLD).split())
     result = _normalise_once(text)
-    for _ in range(6):  # a few exotic characters settle only on a second pass (e.g. ℌ -> H -> h)
+    for _ in range(6):  # a few characters settle only on a second pass (ℌ -> H -> h)
         again = _normalise_once(result)
         if again == result:
             break
@@ -151,16 +146,15 @@ def normalise_name(text: str) -> str:
     return result
 
 
-_POSTCODE = re.compile(
-    r"^(?:(GIR)(0AA)|([A-PR-UWYZ](?:[0-9]{1,2}|[A-HK-Y][0-9](?:[0-9ABEHMNPRV-Y])?|[0-9][A-HJKPS-UW]))([0-9][ABD-HJLNP-UW-Z]{2}))$"
-)
-_OUTWARD = re.compile(r"^(?:GIR|[A-PR-UWYZ](?:[0-9]{1,2}|[A-HK-Y][0-9](?:[0-9ABEHMNPRV-Y])?|[0-9][A-HJKPS-UW]))$")
+_OUTWARD_PATTERN = r"[A-PR-UWYZ](?:[0-9]{1,2}|[A-HK-Y][0-9](?:[0-9ABEHMNPRV-Y])?|[0-9][A-HJKPS-UW])"
+_POSTCODE = re.compile(rf"^(?:(GIR)(0AA)|({_OUTWARD_PATTERN})([0-9][ABD-HJLNP-UW-Z]{{2}}))$")
+_OUTWARD = re.compile(rf"^(?:GIR|{_OUTWARD_PATTERN})$")
 _NOT_A_POSTCODE = "Not a UK postcode: expected an outward code, a space, a digit and two letters, like 'SW1A 1AA'."
 
 
 @functools.lru_cache(maxsize=65_536)
 def normalise_postcode(text: str) -> str:
-    """'sw1a1aa ' -> 'SW1A 1AA'. Checks the format only (any area letters that fit the national pattern)."""
+    """'sw1a1aa ' -> 'SW1A 1AA'. Checks the national format only, not that the postcode exists."""
     compact = "".join(str(text).split()).upper()
     match = _POSTCODE.match(compact)
     if not match:
@@ -179,7 +173,7 @@ def postcode_district(postcode: str) -> str:
 
 
 def postcode_sector(postcode: str) -> str:
-    """'SW1A 1AA' -> 'SW1A 1' (about 3,000 people, a few streets)."""
+    """'SW1A 1AA' -> 'SW1A 1' (a few streets: about 3,000 people, 950 children)."""
     return normalise_postcode(postcode)[:-2]
 
 
@@ -187,18 +181,31 @@ def _area(district: str) -> str:
     return district[:2] if district[1:2].isalpha() else district[:1]
 
 
+@functools.lru_cache(maxsize=65_536)
+def _safe_postcode(text: str) -> tuple[str, str, str] | None:
+    """(postcode, sector, district); ("", "", district) for an outward code alone; None for anything else."""
+    if not text or not text.strip():
+        return None
+    try:
+        full = normalise_postcode(text)
+    except ValueError:
+        compact = "".join(text.split()).upper()
+        return ("", "", compact) if _OUTWARD.match(compact) else None
+    return (full, full[:-2], full.split(" ")[0])
+
+
 # --------------------------------------------------------------------------------------------
 # Names: sounds, surname parts, forename short forms
 
-_PARTICLES = frozenset(
-    {"al", "ap", "ben", "bin", "da", "das", "de", "del", "della", "den", "der", "di", "do", "dos", "du", "el"}
-) | frozenset({"la", "le", "st", "ten", "ter", "van", "von", "y"})
+_PARTICLE_WORDS = "al ap ben bin da das de del della den der di do dos du el la le st ten ter van von y"
+_PARTICLES = frozenset(_PARTICLE_WORDS.split())
 
 
 @functools.lru_cache(maxsize=262_144)
 def sound(token: str) -> str:
-    """A phonetic code for one normalised name (no spaces): metaphone after folding spellings that
-    English speakers treat alike. Smith, Smyth and Smtih -> SMT; Thomson, Thompson -> TMSN."""
+    """A phonetic code for one normalised name: metaphone after folding spellings that English
+    treats alike. Smith, Smyth and Smtih -> SMT; Thomson, Thompson -> TMSN; Catherine, Kathryn -> KTRN.
+    Names in other scripts are their own code. At most 10 characters."""
     word = token.replace(" ", "")
     if word.startswith("mac"):
         word = "mc" + word[3:]
@@ -210,160 +217,127 @@ def sound(token: str) -> str:
 @functools.lru_cache(maxsize=262_144)
 def surname_forms(normalised: str) -> tuple[str, ...]:
     """The forms of a normalised surname a search may use: each part of a double-barrelled or
-    multi-word name (particles such as 'van' or 'de' are not parts on their own) and, for a name
+    several-word name (particles such as 'van' or 'de' are not parts on their own) and, for a name
     of several words, the words run together ('o brien' -> 'obrien', 'de souza' -> 'desouza')."""
     tokens = normalised.split()
     if not tokens:
         return ()
-    parts = [t for t in tokens if len(t) > 1 and t not in _PARTICLES]
-    forms = dict.fromkeys(parts)
+    forms = dict.fromkeys(t for t in tokens if len(t) > 1 and t not in _PARTICLES)
     if len(tokens) > 1:
         forms["".join(tokens)] = None
     return tuple(forms) or (normalised,)
 
 
-# A small curated table of UK short forms. Each group: the full name first, then other spellings
-# of it and its short forms. A name in several groups (Alex, Sam, Harry...) is ambiguous.
-_CURATED_GROUPS: tuple[tuple[str, ...], ...] = (
-    ("william", "will", "wills", "bill", "billy", "billie", "willie", "willy", "liam"),
-    (
-        "katherine",
-        "catherine",
-        "kathryn",
-        "katharine",
-        "catharine",
-        "kate",
-        "katie",
-        "katy",
-        "kat",
-        "kath",
-        "kathy",
-        "cathy",
-        "cath",
-        "kitty",
-        "kit",
-        "kay",
-    ),
-    ("alfred", "alf", "alfie", "alfy", "fred", "freddie", "freddy"),
-    ("frederick", "frederic", "fred", "freddie", "freddy"),
-    (
-        "elizabeth",
-        "elisabeth",
-        "liz",
-        "lizzie",
-        "lizzy",
-        "beth",
-        "betty",
-        "bess",
-        "bessie",
-        "betsy",
-        "eliza",
-        "elsie",
-        "libby",
-        "lisa",
-        "liza",
-    ),
-    ("john", "jack", "johnny", "jonny", "jon"),
-    ("jonathan", "jon", "jonny", "jonty"),
-    ("james", "jim", "jimmy", "jamie", "jem"),
-    ("thomas", "tom", "tommy", "thom", "tomos"),
-    ("robert", "rob", "robbie", "robby", "bob", "bobby", "bert"),
-    ("richard", "rich", "richie", "rick", "ricky", "dick"),
-    ("edward", "ed", "eddie", "eddy", "ted", "teddy", "ned"),
-    ("henry", "harry", "hal", "hank"),
-    ("harold", "harry", "hal"),
-    ("harrison", "harry"),
-    ("charles", "charlie", "charley", "chas", "chaz", "chuck"),
-    ("charlotte", "charlie", "lottie", "lotty", "lotte"),
-    ("alexander", "alex", "alec", "alexis", "sandy", "xander", "lex", "sasha"),
-    ("alexandra", "alex", "alexa", "lexi", "lexie", "sandra", "sasha", "ally", "allie"),
-    ("samuel", "sam", "sammy", "sammie"),
-    ("samantha", "sam", "sammy", "sammie"),
-    ("daniel", "dan", "danny", "dani"),
-    ("danielle", "dani", "ellie"),
-    ("benjamin", "ben", "benji", "benjy", "benny"),
-    ("joseph", "joe", "joey", "jo"),
-    ("josephine", "jo", "josie"),
-    ("michael", "mike", "mikey", "mick", "micky", "mickey"),
-    ("matthew", "matt", "matty"),
-    ("christopher", "chris", "kit", "topher"),
-    ("christina", "christine", "chris", "chrissie", "chrissy", "tina"),
-    ("nicholas", "nick", "nicky", "nico", "nic"),
-    ("nicola", "nicole", "nicky", "nikki", "nic"),
-    ("anthony", "antony", "tony", "ant"),
-    ("andrew", "andy", "drew"),
-    ("david", "dave", "davey", "davy", "dai"),
-    ("peter", "pete"),
-    ("stephen", "steven", "steve", "stevie"),
-    ("timothy", "tim", "timmy"),
-    ("patrick", "pat", "paddy"),
-    ("jacob", "jake"),
-    ("joshua", "josh"),
-    ("nathan", "nathaniel", "nate", "nat"),
-    ("oliver", "olly", "ollie", "oli"),
-    ("olivia", "liv", "livvy", "livvie"),
-    ("theodore", "theo", "ted", "teddy"),
-    ("archibald", "archie", "archy"),
-    ("leonard", "leonardo", "leo", "len", "lenny"),
-    ("sebastian", "seb"),
-    ("maximilian", "max", "maxi"),
-    ("maxwell", "max"),
-    ("zachary", "zach", "zack", "zak", "zac"),
-    ("isaac", "zac", "ike"),
-    ("gabriel", "gabe", "gabby"),
-    ("gabriella", "gabrielle", "gabby", "gabi"),
-    ("jessica", "jess", "jessie", "jessy"),
-    ("rebecca", "becky", "becca", "bex", "becs"),
-    ("victoria", "vicky", "vicki", "tori", "tory"),
-    ("margaret", "maggie", "meg", "peggy", "maisie", "greta", "madge"),
-    ("mary", "molly", "polly", "mae", "may"),
-    ("amelia", "millie", "milly", "amy", "mel"),
-    ("emily", "em", "emmy", "emmie", "millie", "milly"),
-    ("emma", "em", "emmy", "emmie"),
-    ("eleanor", "elinor", "eleanore", "elenor", "ellie", "elly", "nell", "nellie", "elle", "nora", "norah"),
-    ("ellen", "helen", "ellie", "nell", "nellie"),
-    ("isabella", "isabel", "isabelle", "isobel", "izzy", "izzie", "issy", "bella", "belle"),
-    ("abigail", "abbie", "abby", "abi", "gail"),
-    ("sophia", "sophie", "soph", "sofia"),
-    ("jennifer", "jen", "jenny"),
-    ("susan", "susannah", "susanna", "sue", "susie", "suzy"),
-    ("deborah", "debbie", "debs", "deb"),
-    ("patricia", "pat", "patty", "trish", "tricia"),
-    ("florence", "flo", "flossie", "florrie"),
-    ("matilda", "tilly", "tillie", "tilda"),
-    ("penelope", "penny", "poppy"),
-    ("georgina", "georgia", "georgie", "gina"),
-    ("george", "georgie"),
-    ("evelyn", "evie", "eve"),
-    ("genevieve", "evie", "gen"),
-    ("imogen", "immy", "imi"),
-    ("harriet", "hattie", "hatty"),
-    ("jacqueline", "jackie", "jacqui"),
-    ("frances", "francesca", "fran", "frankie"),
-    ("francis", "frank", "frankie"),
-    ("natalie", "natasha", "nat", "tash", "tasha"),
-    ("annabel", "annabelle", "annabella", "bella", "annie"),
-    ("anna", "anne", "ann", "annie"),
-    ("muhammad", "mohammed", "mohammad", "mohamed", "muhammed", "mohamad", "mo"),
-    ("aisha", "ayesha", "aysha"),
-    ("zoe", "zoey"),
-    ("louis", "lewis", "louie", "lou"),
-    ("louise", "louisa", "lou"),
-    ("lucy", "lucia", "lu"),
-    ("rose", "rosie", "rosa"),
-    ("arthur", "art", "artie"),
-    ("albert", "al", "bert", "bertie", "alby"),
-    ("ronald", "ron", "ronnie"),
-    ("kenneth", "ken", "kenny"),
-    ("raymond", "ray"),
-    ("geoffrey", "jeffrey", "geoff", "jeff"),
-    ("dominic", "dom"),
-    ("tobias", "toby"),
-    ("finlay", "finley", "finn"),
-    ("edith", "edie"),
-    ("lily", "lilly", "lillie", "lilian", "lillian"),
-    ("jasmine", "jasmin", "jazmin", "jas", "yasmin"),
-)
+# The curated table of UK short forms: one group a line, the full name first, then other spellings
+# of it and its short forms. A name in several groups (alex, sam, harry...) is ambiguous.
+_CURATED_TABLE = """
+william will wills bill billy billie willie willy liam
+katherine catherine kathryn katharine catharine kate katie katy kat kath kathy cathy cath kitty kit kay
+alfred alf alfie alfy fred freddie freddy
+frederick frederic fred freddie freddy
+elizabeth elisabeth liz lizzie lizzy beth betty bess bessie betsy eliza elsie libby lisa liza
+john jack johnny jonny jon
+jonathan jon jonny jonty
+james jim jimmy jamie jem
+thomas tom tommy thom tomos
+robert rob robbie robby bob bobby bert
+richard rich richie rick ricky dick
+edward ed eddie eddy ted teddy ned
+henry harry hal hank
+harold harry hal
+harrison harry
+charles charlie charley chas chaz chuck
+charlotte charlie lottie lotty lotte
+alexander alex alec alexis sandy xander lex sasha
+alexandra alex alexa lexi lexie sandra sasha ally allie
+samuel sam sammy sammie
+samantha sam sammy sammie
+daniel dan danny dani
+danielle dani ellie
+benjamin ben benji benjy benny
+joseph joe joey jo
+josephine jo josie
+michael mike mikey mick micky mickey
+matthew matt matty
+christopher chris kit topher
+christina christine chris chrissie chrissy tina
+nicholas nick nicky nico nic
+nicola nicole nicky nikki nic
+anthony antony tony ant
+andrew andy drew
+david dave davey davy dai
+peter pete
+stephen steven steve stevie
+timothy tim timmy
+patrick pat paddy
+jacob jake
+joshua josh
+nathan nathaniel nate nat
+oliver olly ollie oli
+olivia liv livvy livvie
+theodore theo ted teddy
+archibald archie archy
+leonard leonardo leo len lenny
+sebastian seb
+maximilian max maxi
+maxwell max
+zachary zach zack zak zac
+isaac zac ike
+gabriel gabe gabby
+gabriella gabrielle gabby gabi
+jessica jess jessie jessy
+rebecca becky becca bex becs
+victoria vicky vicki tori tory
+margaret maggie meg peggy maisie greta madge
+mary molly polly mae may
+amelia millie milly amy mel
+emily em emmy emmie millie milly
+emma em emmy emmie
+eleanor elinor eleanore elenor ellie elly nell nellie elle nora norah
+ellen helen ellie nell nellie
+isabella isabel isabelle isobel izzy izzie issy bella belle
+abigail abbie abby abi gail
+sophia sophie soph sofia
+jennifer jen jenny
+susan susannah susanna sue susie suzy
+deborah debbie debs deb
+patricia pat patty trish tricia
+florence flo flossie florrie
+matilda tilly tillie tilda
+penelope penny poppy
+georgina georgia georgie gina
+george georgie
+evelyn evie eve
+genevieve evie gen
+imogen immy imi
+harriet hattie hatty
+jacqueline jackie jacqui
+frances francesca fran frankie
+francis frank frankie
+natalie natasha nat tash tasha
+annabel annabelle annabella bella annie
+anna anne ann annie
+muhammad mohammed mohammad mohamed muhammed mohamad mo
+aisha ayesha aysha
+zoe zoey
+louis lewis louie lou
+louise louisa lou
+lucy lucia lu
+rose rosie rosa
+arthur art artie
+albert al bert bertie alby
+ronald ron ronnie
+kenneth ken kenny
+raymond ray
+geoffrey jeffrey geoff jeff
+dominic dom
+tobias toby
+finlay finley finn
+edith edie
+lily lilly lillie lilian lillian
+jasmine jasmin jazmin jas yasmin
+"""
+_CURATED_GROUPS: tuple[tuple[str, ...], ...] = tuple(tuple(line.split()) for line in _CURATED_TABLE.strip().splitlines())
 
 
 @functools.cache
@@ -387,7 +361,7 @@ def _nicknamer():
 
 @functools.lru_cache(maxsize=65_536)
 def _package_equivalents(token: str) -> frozenset[str]:
-    """Every name that shares a (full name, short forms) group with `token` in the nicknames package."""
+    """Every name sharing a (full name, its short forms) group with `token` in the nicknames package."""
     namer = _nicknamer()
     found = {token} | namer.nicknames_of(token)
     for canonical in namer.canonicals_of(token):
@@ -407,9 +381,9 @@ def _weak_equivalents(token: str) -> frozenset[str]:
 
 
 def forename_equivalents(given: str) -> set[str]:
-    """Short forms and full forms of each forename (Bill ~ William ~ Will ~ Liam, Kate ~ Katherine,
-    Alfie ~ Alfred, Liz ~ Elizabeth, Jack ~ John), normalised. Symmetric: b is in the set for a exactly
-    when a is in the set for b. Combines the curated UK table and the `nicknames` package."""
+    """Full and short forms of each forename (Bill ~ William ~ Will ~ Liam, Kate ~ Katherine, Alfie ~
+    Alfred, Liz ~ Elizabeth, Jack ~ John), normalised, from the curated UK table and the `nicknames`
+    package. Symmetric: b is among a's equivalents exactly when a is among b's."""
     normalised = normalise_name(given)
     found = {normalised} if normalised else set()
     for token in normalised.split():
@@ -421,15 +395,13 @@ def forename_equivalents(given: str) -> set[str]:
 def _key_root(token: str) -> str:
     """The one name a forename is filed under: an unambiguous short form's full name, else itself."""
     fulls = _curated()[1].get(token)
-    if fulls and len(fulls) == 1:
-        return next(iter(fulls))
-    return token
+    return next(iter(fulls)) if fulls and len(fulls) == 1 else token
 
 
 @functools.lru_cache(maxsize=65_536)
 def forename_roots(token: str) -> tuple[str, ...]:
-    """The names under which a record with this forename may be filed: its own root, the full names it
-    can stand for (Sam -> samuel, samantha) and its ambiguous short forms (Samuel -> sam)."""
+    """The names under which a child called `token` may be filed: its own root, the full names it can
+    stand for (sam -> samuel, samantha) and the ambiguous short forms of it (samuel -> sam, sammy)."""
     roots = {_key_root(token): None}
     members, fulls = _curated()
     for full in sorted(fulls.get(token, ())):
@@ -441,10 +413,6 @@ def forename_roots(token: str) -> tuple[str, ...]:
         for canonical in sorted(_nicknamer().canonicals_of(token))[:3]:
             roots[_key_root(normalise_name(canonical))] = None
     return tuple(roots)
-
-
-def _first_forename(normalised_given: str) -> str:
-    return normalised_given.split(" ", 1)[0] if normalised_given else ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -459,208 +427,149 @@ def _date_or_none(year: int, month: int, day: int) -> datetime.date | None:
 
 
 def _swapped(d: datetime.date) -> datetime.date | None:
-    if d.day > 12 or d.day == d.month:
-        return None
-    return _date_or_none(d.year, d.day, d.month)
+    return None if d.day > 12 or d.day == d.month else _date_or_none(d.year, d.day, d.month)
 
 
 @functools.lru_cache(maxsize=16_384)
 def date_slips(d: datetime.date) -> frozenset[datetime.date]:
-    """Dates one keying slip away: any one digit of YYYYMMDD changed, the two digits of the day,
-    the month or the year's last two swapped, or the year one out (2019 for 2020). Years more than
-    ten out are left out (nobody types 1015 for 2015 and means it)."""
+    """Dates one keying slip away: one digit of YYYYMMDD changed, the two digits of the day, the
+    month or the year's last two swapped, or the year one out (2019 for 2020). Not years more than
+    ten out (1015 for 2015 is not a child), nor the date itself or its day and month swapped."""
     text = f"{d.year:04d}{d.month:02d}{d.day:02d}"
-    candidates = set()
-    for i in range(8):
-        for digit in "0123456789":
-            if digit != text[i]:
-                candidates.add(text[:i] + digit + text[i + 1 :])
-    for i in (2, 4, 6):
-        candidates.add(text[:i] + text[i + 1] + text[i] + text[i + 2 :])
-    found = set()
-    for c in candidates:
-        other = _date_or_none(int(c[:4]), int(c[4:6]), int(c[6:]))
-        if other is not None and abs(other.year - d.year) <= 10:
-            found.add(other)
-    for delta in (-1, 1):
-        other = _date_or_none(d.year + delta, d.month, d.day)
-        if other is not None:
-            found.add(other)
-    found.discard(d)
-    swapped = _swapped(d)
-    if swapped is not None:
-        found.discard(swapped)
-    return frozenset(found)
+    candidates = {text[:i] + digit + text[i + 1 :] for i in range(8) for digit in "0123456789"}
+    candidates |= {text[:i] + text[i + 1] + text[i] + text[i + 2 :] for i in (2, 4, 6)}
+    found = {_date_or_none(int(c[:4]), int(c[4:6]), int(c[6:])) for c in candidates}
+    found |= {_date_or_none(d.year + delta, d.month, d.day) for delta in (-1, 1)}
+    found -= {None, d, _swapped(d)}
+    return frozenset(other for other in found if other is not None and abs(other.year - d.year) <= 10)
 
 
 def _ymd(d: datetime.date) -> str:
     return f"{d.year:04d}{d.month:02d}{d.day:02d}"
 
 
-_INITIALS = "abcdefghijklmnopqrstuvwxyz_"
+# --------------------------------------------------------------------------------------------
+# Blocking keys
+
+_INITIALS = "abcdefghijklmnopqrstuvwxyz_"  # "_": no forename recorded
 
 
 def _partial_date_keys(surname_initial: str, forename_sound: str, d: datetime.date) -> tuple[str, str, str]:
     stem = f"{surname_initial}:{forename_sound}:"
-    return (
-        f"ym:{stem}{d.year:04d}{d.month:02d}",
-        f"yd:{stem}{d.year:04d}{d.day:02d}",
-        f"md:{stem}{d.month:02d}{d.day:02d}",
-    )
-
-
-# --------------------------------------------------------------------------------------------
-# Blocking keys
-
-
-def _safe_postcode(text: str) -> tuple[str, str, str] | None:
-    """(full, sector, district) for a postcode, (None, None, district) for an outward code alone, or None."""
-    if not text or not text.strip():
-        return None
-    try:
-        full = normalise_postcode(text)
-    except ValueError:
-        compact = "".join(text.split()).upper()
-        if _OUTWARD.match(compact):
-            return ("", "", compact)
-        return None
-    return (full, full[:-2], full.split(" ")[0])
+    return (f"ym:{stem}{d.year:04d}{d.month:02d}", f"yd:{stem}{d.year:04d}{d.day:02d}", f"md:{stem}{d.month:02d}{d.day:02d}")
 
 
 def record_keys(record: ChildRecord) -> set[str]:
-    """The blocking keys to store for a child. One name, one address: 8 keys; two addresses in
-    different districts: 10. Each further name or address adds a few."""
+    """The blocking keys to store for a child. One name and one postcode: 8 keys; a second postcode
+    adds one or two; a second name (not just a short form of the first) up to eight."""
     keys: set[str] = set()
     dob = _ymd(record.date_of_birth)
     places = [p for p in (_safe_postcode(pc) for pc in record.postcodes) if p and p[0]]
     for name in record.names:
         family = normalise_name(name.family)
+        forms = surname_forms(family) if family else ()
         given = normalise_name(name.given)
-        surname_sounds = {sound(form) for form in surname_forms(family)} if family else set()
-        forename = _first_forename(given)
-        forename_sound = sound(_key_root(forename)) if forename else ""
-        for s in surname_sounds:
-            keys.add(f"d:{s}:{dob}")
-        if forename_sound and family:  # first part only: a slip in the date and half a surname is two slips
-            keys.update(_partial_date_keys(surname_forms(family)[0][0], forename_sound, record.date_of_birth))
-        for form in surname_forms(family) if family else ():
-            keys.add(f"n:{form[0]}{forename[:1] or '_'}:{dob}")
+        root = _key_root(given.split(" ", 1)[0]) if given else ""
+        root_sound = sound(root) if root else ""
+        forename_initial = root[:1] or "_"
+        for form in forms:
+            keys.add(f"d:{sound(form)}:{dob}")
+            keys.add(f"n:{form[0]}{forename_initial}:{dob}")
             for _full, sector, _district in places:
-                keys.add(f"p:{form[0]}{forename[:1] or '_'}:{sector.replace(' ', '')}")
-        if forename_sound:
-            keys.add(f"f:{forename_sound}:{dob}")
+                keys.add(f"p:{form[0]}{forename_initial}:{sector.replace(' ', '')}")
+        if root_sound:
+            keys.add(f"f:{root_sound}:{dob}")
             for _full, _sector, district in places:
-                keys.add(f"t:{forename_sound}:{district}")
+                keys.add(f"t:{root_sound}:{district}")
+            if forms:  # first part only: a slip in the date and half a surname make two slips
+                keys.update(_partial_date_keys(forms[0][0], root_sound, record.date_of_birth))
     return keys
 
 
 @dataclass
 class _NameKeyParts:
-    surname_sounds: list[str]
-    initials: list[str]  # of each surname form
-    forename_sounds: list[str]  # of every root the forename may be filed under
-    forename_initials: list[str]  # the typed forename's and its roots'
-    own_root: str  # the sound of the typed forename's own root
+    surname_sounds: list[str] = field(default_factory=list)
+    initials: list[str] = field(default_factory=list)  # of each surname form
+    forename_sounds: list[str] = field(default_factory=list)  # every root the forename may be filed under
+    forename_initials: list[str] = field(default_factory=list)  # the typed forename's and its roots'
+    own_root: str = ""  # the sound of the typed forename's own root
 
 
 def _name_key_parts(surname: str, forename: str) -> _NameKeyParts:
     family = normalise_name(surname)
-    given = normalise_name(forename)
     forms = surname_forms(family) if family else ()
-    parts = _NameKeyParts(
-        surname_sounds=list(dict.fromkeys(sound(f) for f in forms)),
-        initials=list(dict.fromkeys(f[0] for f in forms)),
-        forename_sounds=[],
-        forename_initials=[],
-        own_root="",
-    )
-    first = _first_forename(given)
-    if first:
+    parts = _NameKeyParts(list(dict.fromkeys(sound(f) for f in forms)), list(dict.fromkeys(f[0] for f in forms)))
+    given = normalise_name(forename)
+    if given:
+        tokens = given.split()
         sounds: dict[str, None] = {}
-        initials = {first[0]: None}
-        for token in given.split()[:2]:  # "Mary-Jane" -> mary, jane
+        initials = {tokens[0][0]: None}
+        for position, token in enumerate(tokens[:2]):  # "Mary-Jane" -> mary, jane
             for root in forename_roots(token):
                 sounds[sound(root)] = None
-                if token == first:
+                if position == 0:
                     initials[root[0]] = None
         parts.forename_sounds = list(sounds)
         parts.forename_initials = list(initials)
-        parts.own_root = sound(_key_root(first))
+        parts.own_root = sound(_key_root(tokens[0]))
     return parts
 
 
 def _first_letter_variants(text: str) -> list[str]:
+    """Undo a stray first letter or a swap of the first two: the slips at the start of a name that
+    defeat keys made of sounds and initials."""
     name = normalise_name(text).replace(" ", "")
-    if len(name) < 4:
-        return []
-    return [name[1:], name[1] + name[0] + name[2:]]
+    return [name[1:], name[1] + name[0] + name[2:]] if len(name) >= 4 else []
 
 
 def query_key_tiers(query: Query) -> tuple[list[str], list[str]]:
-    """The query's keys in two tiers, most specific first. Tier 0 (a few dozen probes, each returning
-    at most a few dozen children at national scale) covers exact and near agreement; tier 1 adds the
-    broad fall-backs for a surname and date of birth searched without a forename (one-digit slips in
-    the date, a misspelt surname that no longer sounds the same). Fetch tier 0 first and tier 1 only
-    while under the candidate cap."""
+    """The query's keys in two tiers, most specific first, without repeats.
+
+    Tier 0 (typically 5 to 40 keys, each shared by a few dozen children at most nationally) covers
+    exact and near agreement, nicknames, swapped names, swapped day and month, double-barrelled
+    parts and one slip in the date when a forename is given. Tier 1 holds the broad fall-backs when
+    one name has to carry the search: for surname and date of birth without a forename, one-digit
+    slips in the date (about 30 keys) and a misspelt surname (27 keys, about 175 children in all
+    nationally); for a search without a date of birth, slips in the first letter of either name.
+    Fetch tier 0, then tier 1 only while under the candidate cap."""
     tier0: dict[str, None] = {}
     tier1: dict[str, None] = {}
     dob = query.date_of_birth
-    dates = [dob] if dob else []
-    if dob and (swapped := _swapped(dob)):
-        dates.append(swapped)
+    dates = [d for d in (dob, _swapped(dob)) if d] if dob else []
     place = _safe_postcode(query.postcode)
     has_forename = bool(normalise_name(query.forename))
-    orientations = [(query.surname, query.forename)]
-    if has_forename:
-        orientations.append((query.forename, query.surname))
+    orientations = [(query.surname, query.forename)] + ([(query.forename, query.surname)] if has_forename else [])
     for surname, forename in orientations:
         parts = _name_key_parts(surname, forename)
         if dob and parts.own_root:
             for initial in parts.initials:
-                for key in _partial_date_keys(initial, parts.own_root, dob):
-                    tier0[key] = None
-        if place and place[1]:
-            for initial in parts.initials:
-                for forename_initial in parts.forename_initials:
-                    tier0[f"p:{initial}{forename_initial}:{place[1].replace(' ', '')}"] = None
+                tier0.update(dict.fromkeys(_partial_date_keys(initial, parts.own_root, dob)))
+        if place and place[1] and has_forename:
+            sector = place[1].replace(" ", "")
+            tier0.update({f"p:{i}{j}:{sector}": None for i in parts.initials for j in parts.forename_initials})
         for d in dates:
-            for s in parts.surname_sounds:
-                tier0[f"d:{s}:{_ymd(d)}"] = None
-            for f in parts.forename_sounds:
-                tier0[f"f:{f}:{_ymd(d)}"] = None
+            tier0.update({f"d:{s}:{_ymd(d)}": None for s in parts.surname_sounds})
+            tier0.update({f"f:{f}:{_ymd(d)}": None for f in parts.forename_sounds})
         if place:
-            for f in parts.forename_sounds:
-                tier0[f"t:{f}:{place[2]}"] = None
-        if dob:  # both names misspelt: their initials and the date
-            for initial in parts.initials:
-                for forename_initial in parts.forename_initials:
-                    tier0[f"n:{initial}{forename_initial}:{_ymd(dob)}"] = None
-    # A slip in the first letter defeats keys built on sounds and initials; try the two that can be
-    # undone (a stray first letter, the first two letters swapped) where one name has to carry the search.
+            tier0.update({f"t:{f}:{place[2]}": None for f in parts.forename_sounds})
+        if dob and has_forename:
+            tier0.update({f"n:{i}{j}:{_ymd(dob)}": None for i in parts.initials for j in parts.forename_initials})
     if dob and not has_forename:
+        parts = _name_key_parts(query.surname, "")
         for variant in _first_letter_variants(query.surname):
-            for s in _name_key_parts(variant, "").surname_sounds:
-                tier1[f"d:{s}:{_ymd(dob)}"] = None
+            tier1.update({f"d:{s}:{_ymd(dob)}": None for s in _name_key_parts(variant, "").surname_sounds})
+        tier1.update({f"n:{i}{j}:{_ymd(dob)}": None for i in parts.initials for j in _INITIALS})
+        for slip in sorted(date_slips(dob)):
+            tier1.update({f"d:{s}:{_ymd(slip)}": None for s in parts.surname_sounds})
     if place and place[1] and has_forename and not dob:
         parts = _name_key_parts(query.surname, query.forename)
         sector = place[1].replace(" ", "")
         for variant in _first_letter_variants(query.surname):
-            for forename_initial in parts.forename_initials:
-                tier1[f"p:{variant[0]}{forename_initial}:{sector}"] = None
+            tier1.update({f"p:{variant[0]}{j}:{sector}": None for j in parts.forename_initials})
         for variant in _first_letter_variants(query.forename):
-            for initial in parts.initials:
-                tier1[f"p:{initial}{variant[0]}:{sector}"] = None
-            for f in _name_key_parts("", variant).forename_sounds:
-                tier1[f"t:{f}:{place[2]}"] = None
-    if dob and not has_forename:
-        parts = _name_key_parts(query.surname, "")
-        for initial in parts.initials:
-            for forename_initial in _INITIALS:
-                tier1[f"n:{initial}{forename_initial}:{_ymd(dob)}"] = None
-        for slip in sorted(date_slips(dob)):
-            for s in parts.surname_sounds:
-                tier1[f"d:{s}:{_ymd(slip)}"] = None
-    return list(tier0), [k for k in tier1 if k not in tier0]
+            tier1.update({f"p:{i}{variant[0]}:{sector}": None for i in parts.initials})
+            tier1.update({f"t:{f}:{place[2]}": None for f in _name_key_parts("", variant).forename_sounds})
+    return list(tier0), [key for key in tier1 if key not in tier0]
 
 
 def query_keys(query: Query) -> set[str]:
@@ -670,8 +579,8 @@ def query_keys(query: Query) -> set[str]:
 
 
 class KeyIndex:
-    """An in-memory key -> record ids index, for tests and benchmarks. Mirrors what the database
-    does: candidates come from key lookups only, tier by tier, up to a cap."""
+    """An in-memory key -> record ids index, for tests and benchmarks. Candidates come from key
+    lookups only, as in the database: tier 0 keys first, then tier 1, up to the cap."""
 
     def __init__(self) -> None:
         self.keys: dict[str, list[int]] = {}
@@ -695,28 +604,28 @@ class KeyIndex:
 # Scoring
 
 WEIGHTS: Mapping[str, Mapping[str, float]] = {
-    # log2(m/u), rounded, where m = P(agreement level | same child) and u = P(level | different child
-    # among the candidates). Disagreement weights are negative.
+    # log2(m/u), rounded: m = P(this level of agreement | same child), u = P(it | another child).
     "surname": {
-        "exact": 10.0,  # m .85, u ~.0008 (sum of squared surname shares)
+        "exact": 10.0,  # m .85, u ~.0008 (the sum of squared surname shares)
         "part": 8.5,  # one part of a double-barrelled name
-        "sound": 7.5,  # same phonetic code: Smith/Smyth, Thomson/Thompson
-        "similar_max": 8.5,  # Jaro-Winkler: -3 at 0.80, 0 at 0.85, +6 at 0.95 (capped)
+        "sound": 7.5,  # the same sound: Smith/Smyth, Thomson/Thompson (+ up to 0.8 the closer the spelling)
+        "similar_max": 8.5,  # Jaro-Winkler: -3 at 0.80, 0 at 0.85, +6 at 0.95, capped here
         "one_edit": 5.0,  # at least this for one letter out (Jaro-Winkler is harsh on short names)
-        "two_edits": 2.0,  # names of six letters or more
+        "two_edits": 2.0,  # for names of six letters or more
         "disagree": -6.0,  # m ~.02, u ~.99
     },
     "forename": {
         "exact": 7.0,  # m .85, u ~.006
-        "middle": 6.0,  # a later given name
+        "middle": 6.0,  # the query's name is a later given name
         "short_form": 6.0,  # curated table: Bill/William
-        "short_form_weak": 4.5,  # nicknames package only
-        "sound": 5.0,
-        "similar_max": 6.0,  # Jaro-Winkler: -3 at 0.80, 0 at 0.86, +4.5 at 0.95 (capped)
-        "initial": 2.0,  # "J" for James
+        "short_form_weak": 4.5,  # the nicknames package only
+        "sound": 5.0,  # + up to 0.8 the closer the spelling
+        "similar_max": 6.0,  # Jaro-Winkler: -3 at 0.80, 0 at 0.86, +4.5 at 0.95, capped here
         "one_edit": 3.5,  # "Aav" for "Ava"
         "two_edits": 1.0,
-        # m ~.01 -> -6.6 by independence; stronger because twins and siblings share every other field
+        "initial": 2.0,  # "J" for James
+        # m ~.01 gives -6.6 if fields were independent; stronger because twins and siblings share
+        # every other field, and the forename is what tells them apart
         "disagree": -9.0,
     },
     "date_of_birth": {
@@ -725,15 +634,15 @@ WEIGHTS: Mapping[str, Mapping[str, float]] = {
         "slip": 5.0,  # one digit out: m .05, u ~30/6,575
         "disagree": -5.0,
     },
-    "sex": {"agree": 1.0, "disagree": -4.0},  # m .97 / u .5; m .03 / u .5
+    "sex": {"agree": 1.0, "disagree": -4.0},  # m .97, u .5; m .03, u .5. "other" or unknown: 0
     "postcode": {
-        "exact": 10.0,  # any current or previous postcode (log2 m/u is higher; capped so names decide)
-        "sector": 6.0,  # same street or two: moved nearby, or the last letters mistyped
+        "exact": 10.0,  # any current or previous postcode; log2 m/u is higher, capped so names decide
+        "sector": 6.0,  # moved nearby, or the last letters mistyped
         "district": 4.0,
         "area": 1.0,
         "disagree": -2.0,  # children move: m ~.15
     },
-    "swap_penalty": {"names_swapped": -1.5},
+    "names_swapped": {"penalty": -1.5},  # added when the names fit better the other way round
 }
 
 _W_S = WEIGHTS["surname"]
@@ -741,14 +650,16 @@ _W_F = WEIGHTS["forename"]
 _W_D = WEIGHTS["date_of_birth"]
 _W_X = WEIGHTS["sex"]
 _W_P = WEIGHTS["postcode"]
-_SWAP_PENALTY = WEIGHTS["swap_penalty"]["names_swapped"]
+_SWAP_PENALTY = WEIGHTS["names_swapped"]["penalty"]
+_NO_DATE = (_W_D["disagree"], "disagree")
+_TRY_SWAP_BELOW = 4.0  # names as entered scoring below this may have been typed the wrong way round
+_BINARY_SEX = frozenset({"female", "male"})
 _jw = JaroWinkler.normalized_similarity
 _osa = OSA.distance
-_KNOWN_SEX = frozenset({"female", "male", "other"})
 
 
 class _FamilyName:
-    """One surname, normalised, with its parts and sounds (shared by every child with that surname)."""
+    """A surname, normalised, with its parts and sounds (one object for every child with it)."""
 
     __slots__ = ("full", "joined", "forms", "pairs", "sounds")
 
@@ -756,8 +667,7 @@ class _FamilyName:
         self.full = full
         self.joined = full.replace(" ", "")
         self.forms = surname_forms(full)
-        # strings to compare by spelling: the whole name, run together, and its parts
-        self.pairs = tuple(dict.fromkeys((full, self.joined, *self.forms)))
+        self.pairs = tuple(dict.fromkeys((full, self.joined, *self.forms)))  # compared by spelling
         self.sounds = frozenset(sound(f) for f in self.forms)
 
 
@@ -799,7 +709,7 @@ def _place(text: str) -> _Place | None:
 
 
 class _PreparedRecord:
-    """A record's names and postcodes, normalised (each distinct name or postcode once per process)."""
+    """A record's distinct names and postcodes, prepared (each distinct string once per process)."""
 
     __slots__ = ("families", "givens", "dob", "sex", "places")
 
@@ -813,23 +723,25 @@ class _PreparedRecord:
             given = _given_name(name.given)
             if given is not None and given not in givens:
                 givens.append(given)
-        self.families = tuple(families)
-        self.givens = tuple(givens)
-        self.dob = record.date_of_birth
-        self.sex = record.sex or ""
-        places = []
+        places: list[_Place] = []
         for postcode in record.postcodes:
             place = _place(postcode)
             if place is not None and place not in places:
                 places.append(place)
+        self.families = tuple(families)
+        self.givens = tuple(givens)
         self.places = tuple(places)
+        self.dob = record.date_of_birth
+        self.sex = record.sex or ""
 
 
 def _prepared_record(record: ChildRecord) -> _PreparedRecord:
+    """Prepared once per record object and kept beside its (frozen) fields; equality, hashing and
+    repr only ever look at the fields."""
     prepared = record.__dict__.get("_prepared")
     if prepared is None:
         prepared = _PreparedRecord(record)
-        object.__setattr__(record, "_prepared", prepared)  # a cache beside the frozen fields
+        object.__setattr__(record, "_prepared", prepared)
     return prepared
 
 
@@ -841,9 +753,10 @@ class _Surname:
     def __init__(self, text: str) -> None:
         self.full = normalise_name(text)
         self.joined = self.full.replace(" ", "")
-        self.forms = frozenset(surname_forms(self.full)) if self.full else frozenset()
-        self.compare = tuple(dict.fromkeys((self.full, self.joined, *surname_forms(self.full)))) if self.full else ()
-        self.sounds = frozenset(sound(f) for f in self.forms)
+        forms = surname_forms(self.full) if self.full else ()
+        self.forms = frozenset(forms)
+        self.compare = tuple(dict.fromkeys((self.full, self.joined, *forms))) if self.full else ()
+        self.sounds = frozenset(sound(f) for f in forms)
 
 
 class _Forename:
@@ -853,16 +766,15 @@ class _Forename:
 
     def __init__(self, text: str) -> None:
         self.full = normalise_name(text)
-        tokens = self.full.split()
-        self.first = tokens[0] if tokens else ""
+        self.first = self.full.split(" ", 1)[0] if self.full else ""
         self.sound = sound(self.first) if self.first else ""
         self.strong = _strong_equivalents(self.first) if self.first else frozenset()
         self.weak = _weak_equivalents(self.first) if self.first else frozenset()
 
 
-def _edits(mine: str, theirs: Iterable[str]) -> int:
-    """Fewest letters inserted, deleted, changed or swapped with a neighbour (3 means 3 or more)."""
-    return min((_osa(mine, other, score_cutoff=2) for other in theirs), default=3)
+def _spelling_bonus(similarity: float) -> float:
+    """Up to 0.8 more for a name that sounds the same and is spelt more alike (never a level up)."""
+    return max(0.0, min(0.8, (similarity - 0.8) * 4.0))
 
 
 def _surname_agreement(q: _Surname, families: tuple[_FamilyName, ...]) -> tuple[float, str, str, float]:
@@ -871,7 +783,7 @@ def _surname_agreement(q: _Surname, families: tuple[_FamilyName, ...]) -> tuple[
         if q.full == family.full or q.joined == family.joined:
             return _W_S["exact"], "exact", family.full, 1.0
     for family in families:
-        if not q.forms.isdisjoint(family.forms):  # nothing but an exact match weighs more
+        if not q.forms.isdisjoint(family.forms):  # only an exact match weighs more
             return _W_S["part"], "part", next(f for f in family.forms if f in q.forms), 1.0
     best_sim, best_name = 0.0, ""
     for family in families:
@@ -880,24 +792,24 @@ def _surname_agreement(q: _Surname, families: tuple[_FamilyName, ...]) -> tuple[
                 sim = _jw(mine, theirs)
                 if sim > best_sim:
                     best_sim, best_name = sim, theirs
-    weight = -3.0 + (best_sim - 0.8) * 60.0
-    weight = _W_S["disagree"] if weight < _W_S["disagree"] else _W_S["similar_max"] if weight > _W_S["similar_max"] else weight
-    level = "similar" if weight > 0 else "disagree"
-    if weight < _W_S["sound"]:
+    weight = min(_W_S["similar_max"], max(_W_S["disagree"], -3.0 + (best_sim - 0.8) * 60.0))
+    sounds_alike = _W_S["sound"] + _spelling_bonus(best_sim)  # the closer spelling first (Jonson: Johnson, Jensen)
+    if weight < sounds_alike:
         for family in families:
             if not q.sounds.isdisjoint(family.sounds):
-                return _W_S["sound"], "sound", family.full, best_sim
-    # one or two letters out scores at least Jaro-Winkler 0.7 unless the name is very short
+                return sounds_alike, "sound", family.full, best_sim
+    # One or two letters out scores Jaro-Winkler 0.7 or more, unless the name is very short.
     if weight < _W_S["one_edit"] and len(q.full) >= 3 and (best_sim >= 0.7 or len(q.full) < 5):
-        edits = min(_edits(q.full, family.pairs) for family in families)
+        edits = min(_osa(q.full, theirs, score_cutoff=2) for family in families for theirs in family.pairs)
         if edits == 1:
-            weight, level = _W_S["one_edit"], "one letter out"
-        elif edits == 2 and len(q.full) >= 6 and weight < _W_S["two_edits"]:
-            weight, level = _W_S["two_edits"], "two letters out"
-    return weight, level, best_name, best_sim
+            return _W_S["one_edit"], "one letter out", best_name, best_sim
+        if edits == 2 and len(q.full) >= 6 and weight < _W_S["two_edits"]:
+            return _W_S["two_edits"], "two letters out", best_name, best_sim
+    return weight, "similar" if weight > 0 else "disagree", best_name, best_sim
 
 
 def _forename_agreement(q: _Forename, givens: tuple[_GivenName, ...]) -> tuple[float, str, str, float]:
+    """(weight, level, the record's forename it agreed with, Jaro-Winkler similarity)."""
     first = q.first
     for given in givens:
         if first == given.first or q.full == given.full:
@@ -913,14 +825,13 @@ def _forename_agreement(q: _Forename, givens: tuple[_GivenName, ...]) -> tuple[f
         sim = _jw(first, given.first)
         if sim > best_sim:
             best_sim, best_name = sim, given.first
-    weight = -3.0 + (best_sim - 0.8) * 50.0
-    weight = _W_F["disagree"] if weight < _W_F["disagree"] else _W_F["similar_max"] if weight > _W_F["similar_max"] else weight
-    if weight >= _W_F["sound"]:
+    weight = min(_W_F["similar_max"], max(_W_F["disagree"], -3.0 + (best_sim - 0.8) * 50.0))
+    sounds_alike = _W_F["sound"] + _spelling_bonus(best_sim)
+    if weight >= sounds_alike:
         return weight, "similar", best_name, best_sim
     for given in givens:
         if q.sound == given.first_sound:
-            return _W_F["sound"], "sound", given.first, best_sim
-    level = "similar" if weight > 0 else "disagree"
+            return sounds_alike, "sound", given.first, best_sim
     if weight < _W_F["short_form_weak"]:
         for given in givens:
             if given.first in q.weak:
@@ -935,12 +846,7 @@ def _forename_agreement(q: _Forename, givens: tuple[_GivenName, ...]) -> tuple[f
         for given in givens:
             if given.first.startswith(first):
                 return _W_F["initial"], "initial", given.first, best_sim
-    return weight, level, best_name, best_sim
-
-
-_NO_DATE = (_W_D["disagree"], "disagree")
-# Below this, names as entered may have been typed the wrong way round: try them swapped.
-_TRY_SWAP_BELOW = 4.0
+    return weight, "similar" if weight > 0 else "disagree", best_name, best_sim
 
 
 class PreparedQuery:
@@ -952,17 +858,16 @@ class PreparedQuery:
         self.forename = _Forename(query.forename)
         self.has_surname = bool(self.surname.full)
         self.has_forename = bool(self.forename.first)
-        # forename and surname read the other way round
+        # the names read the other way round
         self.swapped = (_Surname(query.forename), _Forename(query.surname)) if self.has_forename and self.has_surname else None
         self.dob = query.date_of_birth
         self.dates: dict[datetime.date, tuple[float, str]] = {}
         if self.dob:
-            for slip in date_slips(self.dob):
-                self.dates[slip] = (_W_D["slip"], "one slip")
+            self.dates = dict.fromkeys(date_slips(self.dob), (_W_D["slip"], "one slip"))
             if swapped := _swapped(self.dob):
                 self.dates[swapped] = (_W_D["swapped"], "day and month swapped")
             self.dates[self.dob] = (_W_D["exact"], "exact")
-        self.sex = query.sex if query.sex in _KNOWN_SEX else ""
+        self.sex = query.sex if query.sex in _BINARY_SEX or query.sex == "other" else ""
         place = _safe_postcode(query.postcode)
         self.postcode, self.sector, self.district = place if place else ("", "", "")
         self.area = _area(self.district) if self.district else ""
@@ -971,7 +876,7 @@ class PreparedQuery:
             + (_W_F["exact"] if self.has_forename else 0.0)
             + (_W_D["exact"] if self.dob else 0.0)
         )
-        self.postcode_max = _W_P["exact"] if self.postcode else (_W_P["district"] if self.district else 0.0)
+        self.postcode_max = _W_P["exact"] if self.postcode else _W_P["district"] if self.district else 0.0
 
     def _names(self, r: _PreparedRecord) -> tuple[float, bool]:
         total = 0.0
@@ -985,6 +890,16 @@ class PreparedQuery:
             if other > total:
                 return other, True
         return total, False
+
+    def _sex(self, r: _PreparedRecord) -> tuple[float, float, str]:
+        """(weight, its maximum, level): male and female agree or disagree; "other" agrees only with itself."""
+        if not self.sex or r.sex not in _BINARY_SEX and r.sex != "other":
+            return 0.0, 0.0, "not known"
+        if self.sex == r.sex:
+            return _W_X["agree"], _W_X["agree"], "agree"
+        if self.sex in _BINARY_SEX and r.sex in _BINARY_SEX:
+            return _W_X["disagree"], _W_X["agree"], "disagree"
+        return 0.0, 0.0, "not comparable"
 
     def _postcode_level(self, r: _PreparedRecord) -> tuple[str, str]:
         places = r.places
@@ -1002,9 +917,10 @@ class PreparedQuery:
         total, top = 0.0, self.base_max
         if self.dob:
             total += self.dates.get(r.dob, _NO_DATE)[0]
-        if self.sex and r.sex in _KNOWN_SEX:
-            total += _W_X["agree"] if self.sex == r.sex else _W_X["disagree"]
-            top += _W_X["agree"]
+        if self.sex:
+            weight, most, _ = self._sex(r)
+            total += weight
+            top += most
         if self.district and r.places:
             top += self.postcode_max
             total += _W_P[self._postcode_level(r)[0]]
@@ -1012,9 +928,9 @@ class PreparedQuery:
 
     def score(self, record: ChildRecord) -> float:
         r = record.__dict__.get("_prepared") or _prepared_record(record)
-        names = self._names(r)[0]
+        total = self._names(r)[0]
         rest, top = self._rest(r)
-        total = names + rest
+        total += rest
         if top <= 0 or total <= 0:
             return 0.0
         return total / top if total < top else 1.0
@@ -1023,56 +939,35 @@ class PreparedQuery:
         r = _prepared_record(record)
         names_total, swapped = self._names(r)
         rest_total, top = self._rest(r)
-        fields: dict[str, dict] = {}
         surname_q, forename_q = self.swapped if swapped and self.swapped else (self.surname, self.forename)
         surname_text, forename_text = (
             (self.query.forename, self.query.surname) if swapped else (self.query.surname, self.query.forename)
         )
+        fields: dict[str, dict] = {}
         if surname_q.full:
-            w, level, matched, sim = (
-                _surname_agreement(surname_q, r.families) if r.families else (_W_S["disagree"], "not recorded", "", 0.0)
+            weight, level, matched, sim = (
+                _surname_agreement(surname_q, r.families) if r.families else (_W_S["disagree"], "none recorded", "", 0.0)
             )
-            fields["surname"] = {
-                "query": surname_text,
-                "matched": matched,
-                "agreement": level,
-                "similarity": round(sim, 3),
-                "weight": round(w, 3),
-                "max": _W_S["exact"],
-            }
+            fields["surname"] = {"query": surname_text, "matched": matched, "agreement": level, "similarity": round(sim, 3)}
+            fields["surname"] |= {"weight": round(weight, 3), "max": _W_S["exact"]}
         if forename_q.first:
-            w, level, matched, sim = (
-                _forename_agreement(forename_q, r.givens) if r.givens else (_W_F["disagree"], "not recorded", "", 0.0)
+            weight, level, matched, sim = (
+                _forename_agreement(forename_q, r.givens) if r.givens else (_W_F["disagree"], "none recorded", "", 0.0)
             )
-            fields["forename"] = {
-                "query": forename_text,
-                "matched": matched,
-                "agreement": level,
-                "similarity": round(sim, 3),
-                "weight": round(w, 3),
-                "max": _W_F["exact"],
-            }
+            fields["forename"] = {"query": forename_text, "matched": matched, "agreement": level, "similarity": round(sim, 3)}
+            fields["forename"] |= {"weight": round(weight, 3), "max": _W_F["exact"]}
         if self.dob:
-            w, level = self.dates.get(r.dob, _NO_DATE)
+            weight, level = self.dates.get(r.dob, _NO_DATE)
             fields["date_of_birth"] = {
                 "query": self.dob.isoformat(),
                 "matched": r.dob.isoformat(),
                 "agreement": level,
-                "weight": w,
+                "weight": weight,
                 "max": _W_D["exact"],
             }
         if self.sex:
-            if r.sex in _KNOWN_SEX:
-                agree = self.sex == r.sex
-                fields["sex"] = {
-                    "query": self.sex,
-                    "matched": r.sex,
-                    "agreement": "agree" if agree else "disagree",
-                    "weight": _W_X["agree"] if agree else _W_X["disagree"],
-                    "max": _W_X["agree"],
-                }
-            else:
-                fields["sex"] = {"query": self.sex, "matched": r.sex, "agreement": "not recorded", "weight": 0.0, "max": 0.0}
+            weight, most, level = self._sex(r)
+            fields["sex"] = {"query": self.sex, "matched": r.sex, "agreement": level, "weight": weight, "max": most}
         if self.district:
             if r.places:
                 level, matched = self._postcode_level(r)
@@ -1087,7 +982,7 @@ class PreparedQuery:
                 fields["postcode"] = {
                     "query": self.query.postcode,
                     "matched": "",
-                    "agreement": "not recorded",
+                    "agreement": "none recorded",
                     "weight": 0.0,
                     "max": 0.0,
                 }
@@ -1104,22 +999,22 @@ class PreparedQuery:
 
 @functools.lru_cache(maxsize=1024)
 def prepare(query: Query) -> PreparedQuery:
-    """Normalise a query once (cached: scoring many candidates for one query pays for it once)."""
+    """The query normalised once (and cached), to score many candidates."""
     return PreparedQuery(query)
 
 
 def score(query: Query, record: ChildRecord) -> float:
-    """0..1, higher is better: the sum of field agreement weights (best over the record's names and
-    postcodes, names as entered or swapped) over the most the query's fields could earn."""
+    """0..1, higher is better: the field agreement weights (best over the record's names and
+    postcodes; names as entered or swapped) over the most the query's fields could earn."""
     return prepare(query).score(record)
 
 
 def explain(query: Query, record: ChildRecord) -> dict:
-    """Per-field agreement, matched value and weight, with the total and the score."""
+    """Per field: what was compared, how it agreed, its weight and maximum; then the total and score."""
     return prepare(query).explain(record)
 
 
 def rank(query: Query, records: Iterable[tuple[object, ChildRecord]]) -> list[tuple[float, object]]:
-    """Score (id, record) pairs and return (score, id) best first."""
+    """(score, id) for (id, record) pairs, best first."""
     prepared = prepare(query)
     return sorted(((prepared.score(record), record_id) for record_id, record in records), key=lambda pair: -pair[0])

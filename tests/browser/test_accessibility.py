@@ -6,7 +6,9 @@ wrong page pass, and runs axe on it. Pages with form errors are checked as well,
 error summaries and error messages are where accessibility most often breaks.
 """
 
+import datetime as dt
 import re
+import time
 
 import pytest
 from django.db import transaction
@@ -15,10 +17,13 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
-from isahub.accounts.models import Role
+from isahub.accounts.models import AgencyKind, Role
 from isahub.accounts.services import api_token_create
+from isahub.accounts.tests.factories import AgencyFactory
 from isahub.audit.models import AuditEntry
+from isahub.children.access import SESSION_KEY as REASONS_SESSION_KEY
 from isahub.core import views as core_views
+from isahub.involvements.services import involvement_register, lead_professional_assign
 from isahub.profiles.loader import current_profile
 
 pytestmark = pytest.mark.browser
@@ -260,3 +265,224 @@ def test_not_found_page_signed_in(page, make_user, sign_in_as, assert_accessible
 
     goto(page, "/users/999999/no-such-page/", status=404)
     assert_accessible(page, heading="Page not found")
+
+
+# --- The child index ------------------------------------------------------------------------
+
+REASON = "Checking details before recording my involvement"
+
+
+def reasons_given(*children) -> dict:
+    """The session a reason given on the reason page leaves (see test_child_index for the real path)."""
+    return {REASONS_SESSION_KEY: {str(child.pk): [REASON, time.time()] for child in children}}
+
+
+def search_for(page, surname: str = "", day: str = "", month: str = "", year: str = "") -> None:
+    page.fill("#id_surname", surname)
+    page.fill("#date_of_birth_day", day)
+    page.fill("#date_of_birth_month", month)
+    page.fill("#date_of_birth_year", year)
+    submit(page, "button:has-text('Search')")
+
+
+def test_child_search_page(page, make_user, add_child, sign_in_as, assert_accessible):
+    add_child()
+    sign_in_as(make_user(role=Role.PRACTITIONER))
+
+    goto(page, "/children/search/")
+    assert_accessible(page, heading="Find a child")
+
+    search_for(page, "Hartley", "31", "2", "2015")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("The date of birth must be a real date")
+    assert_accessible(page, heading="Find a child")
+
+    search_for(page, "Hartley")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Missing: date of birth.")
+    assert_accessible(page, heading="Find a child")
+
+    search_for(page, "Quarrington", "27", "3", "2015")
+    expect(page.locator("[data-testid=no-match]")).to_contain_text("No child matches.")
+    assert_accessible(page, heading="Find a child")
+
+    search_for(page, "Hartley", "27", "3", "2015")
+    expect(page.get_by_role("table")).to_contain_text("Amelia Hartley")
+    assert_accessible(page, heading="Find a child")
+
+
+def test_child_search_page_asking_to_refine(page, make_user, add_child, sign_in_as, assert_accessible):
+    # More close matches than the default profile's five: the search asks for more details.
+    for given_names in ["Amelia", "Bella", "Chloe", "Daisy", "Evie", "Freya"]:
+        add_child(given_names=given_names)
+    sign_in_as(make_user(role=Role.PRACTITIONER))
+
+    goto(page, "/children/search/")
+    search_for(page, "Hartley", "27", "3", "2015")
+    expect(page.locator("[data-testid=refine]")).to_contain_text("Too many children match.")
+    expect(page.get_by_role("table")).to_have_count(0)
+    assert_accessible(page, heading="Find a child")
+
+
+def test_reason_page(page, live_server, make_user, add_child, sign_in_as, assert_accessible):
+    child = add_child()
+    sign_in_as(make_user(role=Role.PRACTITIONER))
+
+    goto(page, f"/children/{child.pk}/")
+    expect(page).to_have_url(f"{live_server.url}/children/{child.pk}/reason/")
+    assert_accessible(page, heading="Why are you opening this record?")
+
+    submit(page, "button:has-text('Open the record')")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("This field is required.")
+    assert_accessible(page, heading="Why are you opening this record?")
+
+    page.get_by_role("radio", name="Something else").check()
+    submit(page, "button:has-text('Open the record')")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Say why you are opening this record.")
+    assert_accessible(page, heading="Why are you opening this record?")
+
+
+def test_record_page_with_a_sensitive_service_withheld(page, school, make_user, add_child, sign_in_as, assert_accessible):
+    child = add_child()
+    teacher = make_user(role=Role.PRACTITIONER, username="teacher", first_name="Tess", last_name="Baker")
+    young_minds = AgencyFactory(
+        name="Northbrook Young Minds", kind=AgencyKind.CAMHS, is_sensitive_service=True, phone="01632 960777"
+    )
+    counsellor = make_user(role=Role.PRACTITIONER, agency=young_minds, first_name="Cora", last_name="Lyle")
+    with transaction.atomic():
+        for practitioner, role in [(teacher, "Class teacher"), (counsellor, "Counsellor")]:
+            involvement_register(actor=practitioner, child=child, role=role, phone="01632 960123", started_on=dt.date(2025, 9, 1))
+        lead_professional_assign(actor=teacher, child=child, practitioner=teacher, reason="The family chose her")
+    sign_in_as(teacher, session=reasons_given(child))
+
+    goto(page, f"/children/{child.pk}/")
+    expect(page.locator("[data-testid=incomplete]")).to_contain_text("This picture may be incomplete.")
+    involvements = page.locator("[data-testid=involvements]")
+    expect(involvements).to_contain_text("A service is involved")
+    expect(involvements).to_contain_text("Call 01632 960777")
+    expect(page.locator("main")).not_to_contain_text("Young Minds")
+    expect(page.locator("main")).not_to_contain_text("Cora Lyle")
+    expect(page.locator("[data-testid=lead]")).to_contain_text("Tess Baker")
+    expect(page.get_by_role("link", name="Close the case")).to_be_visible()
+    assert_accessible(page, heading="Amelia Hartley")
+
+
+def test_involvement_and_end_involvement_forms(page, live_server, make_user, add_child, sign_in_as, assert_accessible):
+    child = add_child()
+    sign_in_as(make_user(role=Role.PRACTITIONER), session=reasons_given(child))
+
+    goto(page, f"/children/{child.pk}/involvements/new/")
+    assert_accessible(page, heading="Record an involvement")
+    page.fill("#id_started_on", "")
+    submit(page)
+    expect(page.locator(".govuk-error-summary li")).to_have_count(3)  # role, phone and start date
+    assert_accessible(page, heading="Record an involvement")
+
+    page.fill("#id_role", "Class teacher")
+    page.fill("#id_phone", "01632 960123")
+    page.fill("#id_started_on", "2025-09-01")
+    submit(page)
+    expect(page).to_have_url(f"{live_server.url}/children/{child.pk}/")
+    with page.expect_navigation():
+        page.get_by_role("link", name="End your involvement").click()
+    assert_accessible(page, heading="End an involvement")
+
+    # The last person involved must say why it is safe to close.
+    page.fill("#id_reason", "Amelia has moved school")
+    submit(page)
+    expect(page.locator(".govuk-error-summary")).to_contain_text("You are the last person working with this child.")
+    assert_accessible(page, heading="End an involvement")
+
+
+def test_lead_professional_and_close_case_forms(page, live_server, make_user, add_child, sign_in_as, assert_accessible):
+    child = add_child()
+    teacher = make_user(role=Role.PRACTITIONER)
+    with transaction.atomic():
+        involvement_register(
+            actor=teacher, child=child, role="Class teacher", phone="01632 960123", started_on=dt.date(2025, 9, 1)
+        )
+    sign_in_as(teacher, session=reasons_given(child))
+
+    goto(page, f"/children/{child.pk}/lead-professional/")
+    assert_accessible(page, heading="Record the lead professional")
+    submit(page)
+    expect(page.locator(".govuk-error-summary")).to_contain_text("This field is required.")
+    assert_accessible(page, heading="Record the lead professional")
+
+    page.fill("#id_reason", "The family chose her at the meeting on 3 May")
+    submit(page)
+    expect(page).to_have_url(f"{live_server.url}/children/{child.pk}/")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Close the case").click()
+    assert_accessible(page, heading="Close the case")
+    submit(page)
+    expect(page.locator(".govuk-error-summary")).to_contain_text("This field is required.")
+    assert_accessible(page, heading="Close the case")
+
+
+def test_emergency_access_page(page, make_user, add_child, sign_in_as, assert_accessible):
+    child = add_child()
+    sign_in_as(make_user(role=Role.PRACTITIONER), stepped_up=True)
+
+    goto(page, f"/children/{child.pk}/emergency-access/")
+    assert_accessible(page, heading="Emergency access")
+
+    page.fill("#id_justification", "Urgent")
+    submit(page)
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert_accessible(page, heading="Emergency access")
+
+
+def test_add_a_child_page(page, data_manager, sign_in_as, assert_accessible):
+    sign_in_as(data_manager)
+
+    goto(page, "/children/new/")
+    assert_accessible(page, heading="Add a child to the index")
+
+    page.fill("#id_given_names", "Amelia")
+    submit(page, "button:has-text('Add child')")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the date of birth.")
+    expect(page.locator("#id_given_names")).to_have_value("Amelia")
+    assert_accessible(page, heading="Add a child to the index")
+
+
+def test_merge_page(page, live_server, data_manager, add_child, sign_in_as, assert_accessible):
+    survivor = add_child()
+    duplicate = add_child(given_names="Amelia Rose")
+    sign_in_as(data_manager, stepped_up=True, session=reasons_given(survivor))
+
+    goto(page, f"/children/{survivor.pk}/merge/")
+    assert_accessible(page, heading="Merge a duplicate into this record")
+
+    page.fill("#id_duplicate", str(survivor.pk))
+    page.fill("#id_reason", "Same child, added twice")
+    submit(page)
+    expect(page.locator(".govuk-error-summary").first).to_contain_text("Choose two different records to merge.")
+    assert_accessible(page, heading="Merge a duplicate into this record")
+
+    page.fill("#id_duplicate", str(duplicate.pk))
+    submit(page)
+    expect(page).to_have_url(f"{live_server.url}/children/{survivor.pk}/")
+    goto(page, f"/children/{survivor.pk}/merge/")
+    expect(page.get_by_role("button", name=re.compile(r"^Undo merge \d+$"))).to_be_visible()
+    assert_accessible(page, heading="Merge a duplicate into this record")
+
+
+def test_notifications_page(page, make_user, add_child, sign_in_as, assert_accessible):
+    child = add_child()
+    teacher = make_user(role=Role.PRACTITIONER)
+    sign_in_as(teacher)
+
+    goto(page, "/notifications/")
+    expect(page.locator("main")).to_contain_text("You have no notifications.")
+    assert_accessible(page, heading="Notifications")
+
+    # Someone else starting work with a child the teacher works with tells the teacher.
+    nurse = make_user(role=Role.PRACTITIONER, first_name="Nia", last_name="Hughes")
+    with transaction.atomic():
+        for practitioner in (teacher, nurse):
+            involvement_register(
+                actor=practitioner, child=child, role="Involved", phone="01632 960123", started_on=dt.date(2025, 9, 1)
+            )
+    goto(page, "/notifications/")
+    expect(page.locator("main")).to_contain_text("Nia Hughes (Riverside Primary School) is now working with Amelia Hartley.")
+    expect(page.get_by_role("button", name="Mark as read")).to_be_visible()
+    assert_accessible(page, heading="Notifications")
