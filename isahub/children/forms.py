@@ -14,17 +14,22 @@ class DateParts(forms.Form):
     """A GOV.UK date input: day, month and year as three boxes, one error for the date."""
 
     date_prefix = "date_of_birth"
+    date_error = ""
+
+    def _date_problem(self, message: str) -> None:
+        self.date_error = message
+        self.add_error(None, message)
 
     def clean_date(self, required: bool) -> dt.date | None:
         day, month, year = (self.data.get(f"{self.date_prefix}_{part}", "").strip() for part in ("day", "month", "year"))
         if not (day or month or year):
             if required:
-                self.add_error(None, "Enter the date of birth.")
+                self._date_problem("Enter the date of birth.")
             return None
         try:
             return dt.date(int(year), int(month), int(day))
         except ValueError:
-            self.add_error(None, "The date of birth must be a real date, for example 27 3 2015.")
+            self._date_problem("The date of birth must be a real date, for example 27 3 2015.")
             return None
 
 
@@ -38,7 +43,7 @@ class SearchForm(DateParts):
         data = super().clean()
         data["date_of_birth"] = self.clean_date(required=False)
         if data["date_of_birth"] and data["date_of_birth"] > dt.date.today():  # noqa: DTZ011 (a calendar date)
-            self.add_error(None, "The date of birth must be in the past.")
+            self._date_problem("The date of birth must be in the past.")
         return data
 
 

@@ -5,24 +5,25 @@ a B-tree index on the key), looks the query's keys up (`query_key_tiers`: tier 0
 only while under the candidate cap; `query_keys` is both at once), then ranks the candidates
 with `score`.
 
-Blocking keys. Each pairs two pieces of identity, so that none is broad (sizes are for the
-national index of 11 million children):
+Blocking keys. Each pairs two pieces of identity so that none is broad. The last column is the
+most children expected to share one key in a national index of 11 million (synthetic population
+with real name frequencies and postcode densities):
 
-    d:<surname sound>:<YYYYMMDD>          surname and date of birth                     ~1-25 children
-    f:<forename sound>:<YYYYMMDD>         forename and date of birth: the surname        ~1-35
-                                          misspelt beyond recognition, or changed
+    d:<surname sound>:<YYYYMMDD>          surname and date of birth                          25
+    f:<forename sound>:<YYYYMMDD>         forename and date of birth (the surname misspelt   25
+                                          beyond recognition, or changed)
     n:<surname initial><forename initial>:<YYYYMMDD>
-                                          both names misspelt; without a forename all    ~1-15 each
-                                          27 are looked up (tier 1)
+                                          both names misspelt; without a forename, all 27    20
+                                          are looked up in tier 1 (about 175 children in all)
     ym|yd|md:<surname initial>:<forename sound>:<two of year, month and day>
-                                          a slip in one part of the date, even with a    ~1-50
+                                          a slip in one part of the date, even with a        80|30|45
                                           misspelt surname
     p:<surname initial><forename initial>:<postcode sector>
-                                          where the child lives or lived (a sector is    ~1-15
-                                          about 950 children)
+                                          where the child lives or lived (a sector is about  30
+                                          950 children)
     t:<forename sound>:<postcode district>
-                                          the surname wrong, or a new postcode in the    ~5-70
-                                          same district
+                                          the surname wrong, or a new postcode in the same   70
+                                          district (about 3,800 children)
 
 A "sound" is a metaphone code after folding spellings English treats alike (th/t, mps/ms,
 mac/mc): Smith, Smyth and Smtih are all SMT. A forename is filed under its "root": an unambiguous
@@ -525,8 +526,8 @@ def _first_letter_variants(text: str) -> list[str]:
 def query_key_tiers(query: Query) -> tuple[list[str], list[str]]:
     """The query's keys in two tiers, most specific first, without repeats.
 
-    Tier 0 (typically 5 to 40 keys, each shared by a few dozen children at most nationally) covers
-    exact and near agreement, nicknames, swapped names, swapped day and month, double-barrelled
+    Tier 0 (about 10 keys, at most about 50; nationally about 40 candidates on average and a few
+    hundred at most) covers exact and near agreement, nicknames, swapped names, swapped day and month, double-barrelled
     parts and one slip in the date when a forename is given. Tier 1 holds the broad fall-backs when
     one name has to carry the search: for surname and date of birth without a forename, one-digit
     slips in the date (about 30 keys) and a misspelt surname (27 keys, about 175 children in all
@@ -559,8 +560,8 @@ def query_key_tiers(query: Query) -> tuple[list[str], list[str]]:
         for variant in _first_letter_variants(query.surname):
             tier1.update({f"d:{s}:{_ymd(dob)}": None for s in _name_key_parts(variant, "").surname_sounds})
         tier1.update({f"n:{i}{j}:{_ymd(dob)}": None for i in parts.initials for j in _INITIALS})
-        for slip in sorted(date_slips(dob)):
-            tier1.update({f"d:{s}:{_ymd(slip)}": None for s in parts.surname_sounds})
+        for slip in sorted(date_slips(dob)):  # the parts of a double-barrelled name suffice
+            tier1.update({f"d:{s}:{_ymd(slip)}": None for s in parts.surname_sounds[:2]})
     if place and place[1] and has_forename and not dob:
         parts = _name_key_parts(query.surname, query.forename)
         sector = place[1].replace(" ", "")
@@ -714,23 +715,17 @@ class _PreparedRecord:
     __slots__ = ("families", "givens", "dob", "sex", "places")
 
     def __init__(self, record: ChildRecord) -> None:
-        families: list[_FamilyName] = []
-        givens: list[_GivenName] = []
-        for name in record.names:
-            family = _family_name(name.family)
-            if family is not None and family not in families:
-                families.append(family)
-            given = _given_name(name.given)
-            if given is not None and given not in givens:
-                givens.append(given)
-        places: list[_Place] = []
-        for postcode in record.postcodes:
-            place = _place(postcode)
-            if place is not None and place not in places:
-                places.append(place)
-        self.families = tuple(families)
-        self.givens = tuple(givens)
-        self.places = tuple(places)
+        names = record.names
+        if len(names) == 1:  # most children: no need to look for repeats
+            family, given = _family_name(names[0].family), _given_name(names[0].given)
+            self.families = (family,) if family is not None else ()
+            self.givens = (given,) if given is not None else ()
+        else:
+            families = [_family_name(name.family) for name in names]
+            givens = [_given_name(name.given) for name in names]
+            self.families = tuple(dict.fromkeys(f for f in families if f is not None))
+            self.givens = tuple(dict.fromkeys(g for g in givens if g is not None))
+        self.places = tuple(dict.fromkeys(p for p in map(_place, record.postcodes) if p is not None))
         self.dob = record.date_of_birth
         self.sex = record.sex or ""
 
@@ -772,19 +767,42 @@ class _Forename:
         self.weak = _weak_equivalents(self.first) if self.first else frozenset()
 
 
+_BONUS_MAX = 0.8
+# The weights as plain floats: the two functions below run for every candidate.
+_S_EXACT, _S_PART, _S_SOUND, _S_MAX, _S_EDIT1, _S_EDIT2, _S_NO = (
+    _W_S[k] for k in ("exact", "part", "sound", "similar_max", "one_edit", "two_edits", "disagree")
+)
+_F_EXACT, _F_SHORT, _F_MIDDLE, _F_WEAK, _F_SOUND, _F_MAX, _F_EDIT1, _F_EDIT2, _F_INITIAL, _F_NO = (
+    _W_F[k]
+    for k in (
+        "exact",
+        "short_form",
+        "middle",
+        "short_form_weak",
+        "sound",
+        "similar_max",
+        "one_edit",
+        "two_edits",
+        "initial",
+        "disagree",
+    )
+)
+
+
 def _spelling_bonus(similarity: float) -> float:
     """Up to 0.8 more for a name that sounds the same and is spelt more alike (never a level up)."""
-    return max(0.0, min(0.8, (similarity - 0.8) * 4.0))
+    bonus = (similarity - 0.8) * 4.0
+    return 0.0 if bonus < 0.0 else _BONUS_MAX if bonus > _BONUS_MAX else bonus
 
 
 def _surname_agreement(q: _Surname, families: tuple[_FamilyName, ...]) -> tuple[float, str, str, float]:
     """(weight, level, the record's surname it agreed with, Jaro-Winkler similarity)."""
     for family in families:
         if q.full == family.full or q.joined == family.joined:
-            return _W_S["exact"], "exact", family.full, 1.0
+            return _S_EXACT, "exact", family.full, 1.0
     for family in families:
         if not q.forms.isdisjoint(family.forms):  # only an exact match weighs more
-            return _W_S["part"], "part", next(f for f in family.forms if f in q.forms), 1.0
+            return _S_PART, "part", next(f for f in family.forms if f in q.forms), 1.0
     best_sim, best_name = 0.0, ""
     for family in families:
         for theirs in family.pairs:
@@ -792,19 +810,22 @@ def _surname_agreement(q: _Surname, families: tuple[_FamilyName, ...]) -> tuple[
                 sim = _jw(mine, theirs)
                 if sim > best_sim:
                     best_sim, best_name = sim, theirs
-    weight = min(_W_S["similar_max"], max(_W_S["disagree"], -3.0 + (best_sim - 0.8) * 60.0))
-    sounds_alike = _W_S["sound"] + _spelling_bonus(best_sim)  # the closer spelling first (Jonson: Johnson, Jensen)
-    if weight < sounds_alike:
+    weight = -3.0 + (best_sim - 0.8) * 60.0
+    weight = _S_NO if weight < _S_NO else _S_MAX if weight > _S_MAX else weight
+    if weight < _S_SOUND + _BONUS_MAX:  # the closer spelling ranks first (Jonson: Johnson, then Jensen)
         for family in families:
             if not q.sounds.isdisjoint(family.sounds):
-                return sounds_alike, "sound", family.full, best_sim
+                sounds_alike = _S_SOUND + _spelling_bonus(best_sim)
+                if sounds_alike > weight:
+                    return sounds_alike, "sound", family.full, best_sim
+                break
     # One or two letters out scores Jaro-Winkler 0.7 or more, unless the name is very short.
-    if weight < _W_S["one_edit"] and len(q.full) >= 3 and (best_sim >= 0.7 or len(q.full) < 5):
+    if weight < _S_EDIT1 and len(q.full) >= 3 and (best_sim >= 0.7 or len(q.full) < 5):
         edits = min(_osa(q.full, theirs, score_cutoff=2) for family in families for theirs in family.pairs)
         if edits == 1:
-            return _W_S["one_edit"], "one letter out", best_name, best_sim
-        if edits == 2 and len(q.full) >= 6 and weight < _W_S["two_edits"]:
-            return _W_S["two_edits"], "two letters out", best_name, best_sim
+            return _S_EDIT1, "one letter out", best_name, best_sim
+        if edits == 2 and len(q.full) >= 6 and weight < _S_EDIT2:
+            return _S_EDIT2, "two letters out", best_name, best_sim
     return weight, "similar" if weight > 0 else "disagree", best_name, best_sim
 
 
@@ -813,39 +834,41 @@ def _forename_agreement(q: _Forename, givens: tuple[_GivenName, ...]) -> tuple[f
     first = q.first
     for given in givens:
         if first == given.first or q.full == given.full:
-            return _W_F["exact"], "exact", given.first, 1.0
+            return _F_EXACT, "exact", given.first, 1.0
     for given in givens:
         if given.first in q.strong:
-            return _W_F["short_form"], "short form", given.first, 0.0
+            return _F_SHORT, "short form", given.first, 0.0
     for given in givens:
         if first in given.others:
-            return _W_F["middle"], "middle name", first, 1.0
+            return _F_MIDDLE, "middle name", first, 1.0
     best_sim, best_name = 0.0, ""
     for given in givens:
         sim = _jw(first, given.first)
         if sim > best_sim:
             best_sim, best_name = sim, given.first
-    weight = min(_W_F["similar_max"], max(_W_F["disagree"], -3.0 + (best_sim - 0.8) * 50.0))
-    sounds_alike = _W_F["sound"] + _spelling_bonus(best_sim)
-    if weight >= sounds_alike:
-        return weight, "similar", best_name, best_sim
-    for given in givens:
-        if q.sound == given.first_sound:
-            return sounds_alike, "sound", given.first, best_sim
-    if weight < _W_F["short_form_weak"]:
+    weight = -3.0 + (best_sim - 0.8) * 50.0
+    weight = _F_NO if weight < _F_NO else _F_MAX if weight > _F_MAX else weight
+    if weight < _F_SOUND + _BONUS_MAX:
+        for given in givens:
+            if q.sound == given.first_sound:
+                sounds_alike = _F_SOUND + _spelling_bonus(best_sim)
+                if sounds_alike > weight:
+                    return sounds_alike, "sound", given.first, best_sim
+                break
+    if weight < _F_WEAK:
         for given in givens:
             if given.first in q.weak:
-                return _W_F["short_form_weak"], "short form (weak)", given.first, best_sim
-    if weight < _W_F["one_edit"] and len(first) >= 3 and (best_sim >= 0.7 or len(first) < 5):
+                return _F_WEAK, "short form (weak)", given.first, best_sim
+    if weight < _F_EDIT1 and len(first) >= 3 and (best_sim >= 0.7 or len(first) < 5):
         edits = min(_osa(first, given.first, score_cutoff=2) for given in givens)
         if edits == 1:
-            return _W_F["one_edit"], "one letter out", best_name, best_sim
-        if edits == 2 and len(first) >= 6 and weight < _W_F["two_edits"]:
-            return _W_F["two_edits"], "two letters out", best_name, best_sim
-    if len(first) == 1 and weight < _W_F["initial"]:
+            return _F_EDIT1, "one letter out", best_name, best_sim
+        if edits == 2 and len(first) >= 6 and weight < _F_EDIT2:
+            return _F_EDIT2, "two letters out", best_name, best_sim
+    if len(first) == 1 and weight < _F_INITIAL:
         for given in givens:
             if given.first.startswith(first):
-                return _W_F["initial"], "initial", given.first, best_sim
+                return _F_INITIAL, "initial", given.first, best_sim
     return weight, "similar" if weight > 0 else "disagree", best_name, best_sim
 
 

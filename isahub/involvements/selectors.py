@@ -23,17 +23,16 @@ def lead_candidates(*, actor, child) -> list[tuple[str, str]]:
     for involvement in involved:
         shown = involvement_view(actor, involvement)
         label = "A service is involved" if shown.redacted else f"{shown.practitioner}, {shown.service}"
-        options.append((str(involvement.practitioner_id), label))
+        # Keyed by the involvement, so a redacted option does not reveal who the person is.
+        options.append((str(involvement.pk), label))
     return options
 
 
-def involved_practitioner(*, actor, child, user_id):
-    """A practitioner currently working with the child (404 for anyone else)."""
+def involved_practitioner(*, actor, child, involvement_id):
+    """The practitioner of one of the child's open involvements (404 for anything else)."""
     require(actor, "child.view", child)
     involvement = (
-        Involvement.objects.filter(child=child, practitioner_id=user_id, ended_on__isnull=True)
-        .select_related("practitioner")
-        .first()
+        Involvement.objects.filter(child=child, pk=involvement_id, ended_on__isnull=True).select_related("practitioner").first()
     )
     if involvement is None:
         raise Http404("That person is not working with this child")

@@ -91,9 +91,9 @@ def lead(request, child_id):
     candidates = lead_candidates(actor=request.user, child=child)
     form = LeadProfessionalForm(request.POST or None, candidates=candidates)
     if request.method == "POST" and form.is_valid():
-        practitioner = involved_practitioner(actor=request.user, child=child, user_id=form.cleaned_data["practitioner"])
+        practitioner = involved_practitioner(actor=request.user, child=child, involvement_id=form.cleaned_data["practitioner"])
         deputy = (
-            involved_practitioner(actor=request.user, child=child, user_id=form.cleaned_data["deputy"])
+            involved_practitioner(actor=request.user, child=child, involvement_id=form.cleaned_data["deputy"])
             if form.cleaned_data["deputy"]
             else None
         )

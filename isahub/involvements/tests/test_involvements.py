@@ -220,3 +220,25 @@ def test_notifications_page_lists_and_marks_read(add_child, teacher, health_visi
     assert 'data-testid="unread"' not in client.get("/notifications/").content.decode()
     # Nobody reads anyone else's notifications.
     assert "Amelia" not in client_for(teacher).get("/notifications/").content.decode()
+
+
+def test_lead_form_never_reveals_who_a_sensitive_service_is(add_child, teacher, client_for):
+    import re
+
+    from isahub.accounts.tests.factories import AgencyFactory, UserFactory
+
+    camhs = AgencyFactory(name="Northbrook CAMHS", kind="camhs", is_sensitive_service=True)
+    worker = UserFactory(username="camhs-worker", agency=camhs)
+    child = add_child()
+    mine = involve(child, teacher)
+    involve(child, worker)
+    client = client_for(teacher)
+    open_record(client, child)
+    page = client.get(f"/children/{child.pk}/lead-professional/").content.decode()
+    values = set(re.findall(r'<option value="([^"]*)"', page))
+    assert str(worker.pk) not in values and "CAMHS" not in page and "A service is involved" in page
+    response = client.post(
+        f"/children/{child.pk}/lead-professional/", {"practitioner": str(mine.pk), "deputy": "", "reason": "Family chose"}
+    )
+    assert response.status_code == 302
+    assert LeadProfessional.objects.get(child=child, ended_on__isnull=True).practitioner == teacher
