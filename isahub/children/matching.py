@@ -384,7 +384,8 @@ def _weak_equivalents(token: str) -> frozenset[str]:
 def forename_equivalents(given: str) -> set[str]:
     """Full and short forms of each forename (Bill ~ William ~ Will ~ Liam, Kate ~ Katherine, Alfie ~
     Alfred, Liz ~ Elizabeth, Jack ~ John), normalised, from the curated UK table and the `nicknames`
-    package. Symmetric: b is among a's equivalents exactly when a is among b's."""
+    package. For single names the relation is symmetric: b is among a's equivalents exactly when a
+    is among b's."""
     normalised = normalise_name(given)
     found = {normalised} if normalised else set()
     for token in normalised.split():
@@ -524,15 +525,15 @@ def _first_letter_variants(text: str) -> list[str]:
 
 
 def query_key_tiers(query: Query) -> tuple[list[str], list[str]]:
-    """The query's keys in two tiers, most specific first, without repeats.
+    """The query's keys in two tiers, without repeats.
 
-    Tier 0 (about 10 keys, at most about 50; nationally about 40 candidates on average and a few
-    hundred at most) covers exact and near agreement, nicknames, swapped names, swapped day and month, double-barrelled
-    parts and one slip in the date when a forename is given. Tier 1 holds the broad fall-backs when
-    one name has to carry the search: for surname and date of birth without a forename, one-digit
-    slips in the date (about 30 keys) and a misspelt surname (27 keys, about 175 children in all
-    nationally); for a search without a date of birth, slips in the first letter of either name.
-    Fetch tier 0, then tier 1 only while under the candidate cap."""
+    Tier 0 (about 10 keys, at most about 50; nationally about 40 candidates on average, a few
+    hundred at most) covers exact and near agreement, short forms, swapped names, swapped day and
+    month, parts of double-barrelled names, and a slip in the date when a forename is given.
+    Tier 1 holds the broad fall-backs for when one name has to carry the search: for a surname and
+    date of birth without a forename, one-digit slips in the date (about 30 keys) and a misspelt
+    surname (27 keys, about 175 children in all nationally); for a search without a date of birth,
+    a slip in the first letter of either name. Fetch tier 0, then tier 1 only while under the cap."""
     tier0: dict[str, None] = {}
     tier1: dict[str, None] = {}
     dob = query.date_of_birth
@@ -542,19 +543,18 @@ def query_key_tiers(query: Query) -> tuple[list[str], list[str]]:
     orientations = [(query.surname, query.forename)] + ([(query.forename, query.surname)] if has_forename else [])
     for surname, forename in orientations:
         parts = _name_key_parts(surname, forename)
+        for d in dates:
+            tier0.update({f"d:{s}:{_ymd(d)}": None for s in parts.surname_sounds})
+            tier0.update({f"f:{f}:{_ymd(d)}": None for f in parts.forename_sounds})
         if dob and parts.own_root:
+            tier0.update({f"n:{i}{j}:{_ymd(dob)}": None for i in parts.initials for j in parts.forename_initials})
             for initial in parts.initials:
                 tier0.update(dict.fromkeys(_partial_date_keys(initial, parts.own_root, dob)))
         if place and place[1] and has_forename:
             sector = place[1].replace(" ", "")
             tier0.update({f"p:{i}{j}:{sector}": None for i in parts.initials for j in parts.forename_initials})
-        for d in dates:
-            tier0.update({f"d:{s}:{_ymd(d)}": None for s in parts.surname_sounds})
-            tier0.update({f"f:{f}:{_ymd(d)}": None for f in parts.forename_sounds})
         if place:
             tier0.update({f"t:{f}:{place[2]}": None for f in parts.forename_sounds})
-        if dob and has_forename:
-            tier0.update({f"n:{i}{j}:{_ymd(dob)}": None for i in parts.initials for j in parts.forename_initials})
     if dob and not has_forename:
         parts = _name_key_parts(query.surname, "")
         for variant in _first_letter_variants(query.surname):
