@@ -16,6 +16,6 @@ STORAGES = {
 }
 
 # Quiet, structured logs in tests; warnings and errors still show.
-LOGGING["root"]["level"] = "WARNING"  # noqa: F405
-STATIC_ROOT = None
+LOGGING["root"]["level"] = "WARNING"  # type: ignore[index]  # noqa: F405
+STATIC_ROOT = None  # type: ignore[assignment]
 WHITENOISE_USE_FINDERS = True

@@ -52,7 +52,10 @@ def bulk_children(count: int, *, recorded_by: User, schools: list[Agency], gp: A
     rng = random.Random(seed)
     today = timezone.localdate()
     records = synthetic.generate_children(count, seed=seed)
-    children, names, addresses, keys = [], [], [], []
+    children: list[Child] = []
+    names: list[ChildName] = []
+    addresses: list[ChildAddress] = []
+    keys: list[SearchKey] = []
     for record in records:
         status = _school_status(record.date_of_birth, today)
         child = Child(

@@ -718,8 +718,8 @@ class _PreparedRecord:
         names = record.names
         if len(names) == 1:  # most children: no need to look for repeats
             family, given = _family_name(names[0].family), _given_name(names[0].given)
-            self.families = (family,) if family is not None else ()
-            self.givens = (given,) if given is not None else ()
+            self.families: tuple[_FamilyName, ...] = (family,) if family is not None else ()
+            self.givens: tuple[_GivenName, ...] = (given,) if given is not None else ()
         else:
             families = [_family_name(name.family) for name in names]
             givens = [_given_name(name.given) for name in names]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass
+from typing import cast
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -98,10 +100,10 @@ def _query(criteria: SearchCriteria) -> matching.Query:
     )
 
 
-def candidate_ids(query: matching.Query, *, cap: int = CANDIDATE_CAP) -> list:
+def candidate_ids(query: matching.Query, *, cap: int = CANDIDATE_CAP) -> list[UUID]:
     """Children sharing a key with the query: the specific keys first, the broad fall-backs
     only while under the cap. Each tier is one indexed `key IN (...)` lookup."""
-    found: dict = {}
+    found: dict[UUID, None] = {}
     for tier in matching.query_key_tiers(query):
         if not tier or len(found) >= cap:
             continue
@@ -118,7 +120,7 @@ def child_search(*, actor: User, criteria: SearchCriteria) -> SearchOutcome:
     ids = candidate_ids(query)
     records = match_records_following_merges(ids)
     statuses = dict(Child.objects.filter(pk__in=ids).values_list("pk", "status"))
-    scored = matching.rank(query, records.items())
+    scored = cast(list[tuple[float, UUID]], matching.rank(query, records.items()))
     matches = [(s, cid) for s, cid in scored if s >= profile.search_min_score]
     hidden = [cid for _, cid in matches if statuses.get(cid) == RecordStatus.HIDDEN]
     shown = [(s, cid) for s, cid in matches if statuses.get(cid) == RecordStatus.ACTIVE]
@@ -147,7 +149,7 @@ def child_search(*, actor: User, criteria: SearchCriteria) -> SearchOutcome:
     return outcome
 
 
-def _results(shown: list[tuple[float, object]]) -> list[SearchResult]:
+def _results(shown: list[tuple[float, UUID]]) -> list[SearchResult]:
     """Only what identifies the child: name, date of birth and a partial address."""
     ids = [cid for _, cid in shown]
     names = {
@@ -176,7 +178,7 @@ def _results(shown: list[tuple[float, object]]) -> list[SearchResult]:
     ]
 
 
-def _count_probes(actor: User, hidden_ids: list) -> None:
+def _count_probes(actor: User, hidden_ids: list[UUID]) -> None:
     if not hidden_ids:
         return
     now = timezone.now()

@@ -50,6 +50,7 @@ def involvement_register(
         errors["practitioner"] = f"{practitioner.display_name} is already recorded as working with this child."
     if errors:
         raise ValidationError(errors)
+    assert practitioner.agency is not None  # checked above
     with transaction.atomic():
         already = list(Involvement.objects.filter(child=child, ended_on__isnull=True).select_related("practitioner"))
         involvement = Involvement.objects.create(
@@ -142,6 +143,7 @@ def lead_professional_assign(
     if errors:
         raise ValidationError(errors)
     today = timezone.localdate()
+    assert practitioner.agency is not None  # an involved practitioner has an agency
     with transaction.atomic():
         LeadProfessional.objects.filter(child=child, ended_on__isnull=True).update(
             ended_on=today, end_reason="A new lead professional was recorded"
