@@ -40,6 +40,7 @@ class InvolvementView:
     ended_on: dt.date | None
     redacted: bool
     practitioner_id: int | None
+    recorded_by: str = ""  # set when someone recorded it on the practitioner's behalf
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,7 @@ def involvement_view(actor, involvement: Involvement) -> InvolvementView:
         ended_on=involvement.ended_on,
         redacted=False,
         practitioner_id=involvement.practitioner_id,
+        recorded_by=involvement.recorded_by.display_name if involvement.recorded_by_id != involvement.practitioner_id else "",
     )
 
 
@@ -145,7 +147,7 @@ def record_view(*, actor, child: Child) -> ChildRecordView:
     current = [a for a in addresses if a.valid_to is None]
     involvements = list(
         Involvement.objects.filter(child=child, ended_on__isnull=True)
-        .select_related("agency", "practitioner")
+        .select_related("agency", "practitioner", "recorded_by")
         .order_by("started_on")
     )
     shown = [involvement_view(actor, inv) for inv in involvements]

@@ -242,3 +242,12 @@ def test_lead_form_never_reveals_who_a_sensitive_service_is(add_child, teacher, 
     )
     assert response.status_code == 302
     assert LeadProfessional.objects.get(child=child, ended_on__isnull=True).practitioner == teacher
+
+
+def test_record_page_shows_who_recorded_on_someones_behalf(add_child, users, teacher, client_for):
+    child = add_child()
+    coordinator = users["school"][Role.CENTRAL_TEAM]
+    involve(child, coordinator, practitioner=teacher)
+    client = client_for(teacher)
+    open_record(client, child)
+    assert f"(recorded by {coordinator.display_name})" in client.get(f"/children/{child.pk}/").content.decode()
