@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -178,14 +179,34 @@ def _sqlite_rows(first_id: int) -> Iterator[tuple[int, bytes]]:
         yield row[0], leaf(row[1:])
 
 
+SEALS_PER_QUERY = 200
+VERIFY_CONNECTIONS = 2  # the hashing runs in PostgreSQL: one backend per core
+
+
+def _digests_on_own_connection(part: list[_Seal]) -> dict[int, tuple[int, str, bytes]]:
+    try:
+        return _postgres_batch_digests(part[0].id, part[-1].id)
+    finally:
+        connection.close()  # this thread's own connection
+
+
+def _postgres_digests(parts: list[list[_Seal]]):
+    """Seal digests from PostgreSQL, on two connections at once when nothing uncommitted
+    needs to be seen (inside a transaction other connections could not see its rows)."""
+    if connection.in_atomic_block or len(parts) < 2:
+        for part in parts:
+            yield part, _postgres_batch_digests(part[0].id, part[-1].id)
+        return
+    with ThreadPoolExecutor(max_workers=VERIFY_CONNECTIONS) as pool:
+        yield from zip(parts, pool.map(_digests_on_own_connection, parts), strict=True)
+
+
 def _check_rows(seals: list[_Seal], report: VerifyReport) -> None:
     if not seals:
         return
     if connection.vendor == "postgresql":
-        chunk = 200
-        for start in range(0, len(seals), chunk):
-            part = seals[start : start + chunk]
-            found = _postgres_batch_digests(part[0].id, part[-1].id)
+        parts = [seals[start : start + SEALS_PER_QUERY] for start in range(0, len(seals), SEALS_PER_QUERY)]
+        for part, found in _postgres_digests(parts):
             for seal in part:
                 count, ids_digest, leaves = found.get(seal.id, (0, "", b""))
                 report.rows_checked += count

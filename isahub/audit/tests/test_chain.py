@@ -238,3 +238,30 @@ def test_any_tampering_of_sealed_rows_is_found(operations, tamper_kind, pick):
             expected = {("reordered", target), ("reordered", other)}
         assert set(kinds(verify_chain())) == expected
         transaction.set_rollback(True)
+
+
+def test_seal_digests_are_gathered_for_every_part_in_order_in_parallel_or_not(monkeypatch):
+    """Outside a transaction (the command) PostgreSQL hashes on two connections at once;
+    inside one (a request, a test) on the caller's. Either way every part comes back, in order."""
+    from isahub.audit import verification
+
+    seen_threads = set()
+
+    def fake_digests(first_id, last_id):
+        import threading
+
+        seen_threads.add(threading.get_ident())
+        return {first_id: (last_id, "", b"")}
+
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(verification, "_postgres_batch_digests", fake_digests)
+    monkeypatch.setattr(verification, "connection", SimpleNamespace(in_atomic_block=True, close=lambda: None))
+    parts = [[type("S", (), {"id": i})(), type("S", (), {"id": i + 1})()] for i in range(0, 20, 2)]
+    inside = list(verification._postgres_digests(parts))
+    assert [found for _, found in inside] == [{i: (i + 1, "", b"")} for i in range(0, 20, 2)]
+    monkeypatch.setattr(verification, "connection", SimpleNamespace(in_atomic_block=False, close=lambda: None))
+    outside = list(verification._postgres_digests(parts))
+    assert [found for _, found in outside] == [found for _, found in inside]
+    assert [part for part, _ in outside] == parts
+    assert len(seen_threads) >= 2  # the second pass ran on worker threads
