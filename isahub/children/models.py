@@ -155,10 +155,12 @@ class SearchKey(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="search_keys", db_index=False)
-    key = models.CharField(max_length=48, db_index=True)
+    key = models.CharField(max_length=48)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["child", "key"], name="search_key_once_per_child")]
+        # A plain B-tree: keys are looked up by equality only, so no pattern-matching twin.
+        indexes = [models.Index(fields=["key"], name="search_key_lookup")]
 
 
 class HiddenRecordProbe(models.Model):
