@@ -1,7 +1,8 @@
 """Benchmark of the audit trail, on a durable PostgreSQL that this script starts and stops.
 
-    .venv/bin/python bench/audit.py            # the full run (about 7 minutes)
-    .venv/bin/python bench/audit.py --quick    # a smoke run of the same steps; figures meaningless
+    .venv/bin/python bench/audit.py                # the full run (about 8 minutes)
+    .venv/bin/python bench/audit.py --experiments  # and the audit table without secondary indexes
+    .venv/bin/python bench/audit.py --quick        # a smoke run of the same steps; figures meaningless
 
 A) The cost of auditing a request. `GET /api/v1/me` with a bearer token writes one
    `token.used` row in the request's transaction. The same request is served by the
@@ -11,10 +12,12 @@ A) The cost of auditing a request. `GET /api/v1/me` with a bearer token writes o
    a short re-warm), so that drift in the machine's speed falls on both alike. Then the
    same with one connection (no queueing), and, as a diagnostic, with
    synchronous_commit=off on this throwaway cluster (what is left is CPU, not the disk).
-D) Where the time goes: the same request in-process, with `audit_record` and COMMIT timed.
+E) With --experiments: the same against the audit table with its primary key only.
+D) Where the time goes: the same request in-process, with `audit_record` and COMMIT timed,
+   and CPU per request here and in PostgreSQL, against a minimal INSERT (bench/raw_audit.py).
 B) `verify_chain()` at scale: the table is topped up to --rows rows with synthetic,
    realistic entries (INSERT ... SELECT generate_series), sealed with
-   `seal_pending(grace_seconds=0)` (timed), then verified (timed).
+   `seal_pending(grace_seconds=0)` (timed), then verified (timed), with where its time goes.
 C) Tamper detection at that scale: an edited row, a deleted row, two swapped rows and a
    truncated tail (rows and their seals), each injected as a superuser past the
    append-only triggers (session_replication_role = replica), verified, then put back.
@@ -617,9 +620,6 @@ def part_a(args, env: dict[str, str], workdir: Path, cleanup: Cleanup, pg_dir: s
         "audited": start_server("audited", "config.wsgi:application", args, env, workdir, cleanup),
         "unaudited": start_server("unaudited", "bench.unaudited_wsgi:application", args, env, workdir, cleanup),
     }
-    if args.experiments:
-        # The same row written with one plain INSERT instead of the ORM (bench/raw_audit_wsgi.py).
-        raw = start_server("audited", "bench.raw_audit_wsgi:application", args, env, workdir, cleanup)
     # Sanity: one request each, and exactly one audit row (with its request id) for the audited one only.
     sanity = {}
     for variant, server in servers.items():
@@ -638,19 +638,17 @@ def part_a(args, env: dict[str, str], workdir: Path, cleanup: Cleanup, pg_dir: s
         raise RuntimeError(f"the variants do not behave as expected: {sanity}")
 
     quiet.ours.extend(s.process.pid for s in servers.values())
-    if args.experiments:
-        quiet.ours.append(raw.process.pid)
     quiet.wait()
-    for server in (*servers.values(), raw) if args.experiments else servers.values():
+    for server in servers.values():
         say(f"  {server.app}: warm-up {args.warmup} s (excluded)")
         run_wrk(load, server, args.warmup, args.connections)
 
-    def series(label: str, rounds: int, seconds: int, connections: int, against: dict[str, Server] = servers) -> list[Run]:
+    def series(label: str, rounds: int, seconds: int, connections: int) -> list[Run]:
         say(f" {label}: {rounds} round(s) of {seconds} s per variant, {connections} connection(s)")
         return [
             measured_run(
                 load,
-                against[variant],
+                servers[variant],
                 rewarm=args.rewarm,
                 seconds=seconds,
                 connections=connections,
@@ -674,16 +672,13 @@ def part_a(args, env: dict[str, str], workdir: Path, cleanup: Cleanup, pg_dir: s
         finally:
             _set_synchronous_commit(None)
     if args.experiments:
-        # Experiments: what two changes to the product would save, each against the same baseline.
-        result["raw"] = series(
-            "experiment: plain INSERT", 2, args.duration, args.connections, {"audited": raw, "unaudited": servers["unaudited"]}
-        )
+        # Experiment: what the audit table's secondary indexes cost, against the same baseline.
         indexes = _drop_secondary_audit_indexes()
+        result["dropped_indexes"] = [name for name, _ in indexes]
         try:
             result["fewer_indexes"] = series("experiment: primary key only", 2, args.duration, args.connections)
         finally:
             _restore_indexes(indexes)
-        servers["raw"] = raw
     for server in servers.values():
         if server.process.poll() is not None:
             raise RuntimeError(f"gunicorn ({server.variant}) died during the run:\n{server.log_tail()}")
@@ -744,13 +739,13 @@ def summarise(runs: list[Run]) -> dict:
 # --------------------------------------------------------------------------------------
 
 
-D_VARIANTS = ("unaudited", "audited", "plain INSERT")
+D_VARIANTS = ("unaudited", "audited", "minimal INSERT")
 
 
 def part_d(token: str, batches: int, per_batch: int, postmaster_pid: int) -> dict:
     """Serve GET /api/v1/me through Django's test client in this process (no HTTP server,
     nothing else running), in batches rotating through three variants: not audited,
-    audited (the product), audited with one plain INSERT (bench/raw_audit.py). For each:
+    audited (the product), audited with a minimal INSERT (bench/raw_audit.py). For each:
     CPU per request in this process and in PostgreSQL; for the audited one, the time in
     `audit_record` (CPU and wall) and in COMMIT (wall: it waits for the WAL flush)."""
     import importlib
@@ -779,7 +774,7 @@ def part_d(token: str, batches: int, per_batch: int, postmaster_pid: int) -> dic
     def not_audited(**kwargs):
         return None
 
-    implementations = {"unaudited": not_audited, "audited": timed_audit_record, "plain INSERT": plain}
+    implementations = {"unaudited": not_audited, "audited": timed_audit_record, "minimal INSERT": plain}
     connection.ensure_connection()
     real_commit = connection._commit
     current = {"name": ""}
@@ -982,8 +977,9 @@ def part_b(args) -> dict:
 
 
 def verify_breakdown(rows: int, verify_seconds: float) -> dict:
-    """Where verify_chain()'s time goes on PostgreSQL, and, as an experiment, its per-seal
-    query run on one connection per CPU at once (the product runs it on one)."""
+    """Where verify_chain()'s time goes on PostgreSQL: its per-seal SQL (hashing each row's
+    canonical text and aggregating per seal) on one connection, as verify_chain() runs it,
+    and, as an experiment, split in even shares over one connection per CPU."""
     from concurrent.futures import ThreadPoolExecutor
 
     from django.db import connection
@@ -997,8 +993,8 @@ def verify_breakdown(rows: int, verify_seconds: float) -> dict:
             cursor.execute(f"SELECT count({POSTGRES_LEAF_SQL}) FROM audit_auditentry e")
             cursor.fetchone()
 
-    seal_ids = list(AuditSeal.objects.order_by("id").values_list("id", flat=True))
-    chunks = [(seal_ids[i], seal_ids[min(i + 199, len(seal_ids) - 1)]) for i in range(0, len(seal_ids), 200)]
+    def ranges(ids: list[int], size: int) -> list[tuple[int, int]]:
+        return [(ids[i], ids[min(i + size - 1, len(ids) - 1)]) for i in range(0, len(ids), size)]
 
     def per_seal_queries(part):
         for first, last in part:
@@ -1015,27 +1011,41 @@ def verify_breakdown(rows: int, verify_seconds: float) -> dict:
         func(*args)
         return time.perf_counter() - began
 
-    workers = len(os.sched_getaffinity(0))
+    seal_ids = list(AuditSeal.objects.order_by("id").values_list("id", flat=True))
+    per_query = getattr(verification, "SEALS_PER_QUERY", 200)
     leaf_seconds = timed(leaf_only)
-    query_seconds = timed(per_seal_queries, chunks)
+    serial_seconds = timed(per_seal_queries, ranges(seal_ids, per_query))
+    if hasattr(verification, "_postgres_digests"):  # the product's own split over its connections
+        seals = list(verification._seals())
+        parts = [seals[i : i + per_query] for i in range(0, len(seals), per_query)]
+        product_seconds = timed(lambda: list(verification._postgres_digests(parts)))
+        product_connections = getattr(verification, "VERIFY_CONNECTIONS", 1)
+    else:
+        product_seconds, product_connections = serial_seconds, 1
+    workers = len(os.sched_getaffinity(0))
     # Even shares: seal ranges a fifth of a connection's share long, dealt out in turn.
-    size = max(1, min(200, -(-len(seal_ids) // (workers * 5))))
-    small = [(seal_ids[i], seal_ids[min(i + size - 1, len(seal_ids) - 1)]) for i in range(0, len(seal_ids), size)]
+    small = ranges(seal_ids, max(1, min(per_query, -(-len(seal_ids) // (workers * 5)))))
     with ThreadPoolExecutor(workers) as pool:
         began = time.perf_counter()
         list(pool.map(in_thread, [small[i::workers] for i in range(workers)]))
-        parallel_seconds = time.perf_counter() - began
+        even_seconds = time.perf_counter() - began
     result = {
         "leaf_seconds": leaf_seconds,
-        "query_seconds": query_seconds,
-        "rest_seconds": max(0.0, verify_seconds - query_seconds),
-        "parallel_seconds": parallel_seconds,
+        "serial_seconds": serial_seconds,
+        "product_seconds": product_seconds,
+        "product_connections": product_connections,
+        "product_queries": -(-len(seal_ids) // per_query),
+        "per_query": per_query,
+        "rest_seconds": max(0.0, verify_seconds - product_seconds),
+        "even_seconds": even_seconds,
+        "even_queries": len(small),
         "workers": workers,
         "rows": rows,
     }
     say(
-        f"  where verify's time goes: leaf hashing alone {leaf_seconds:.2f} s; per-seal SQL {query_seconds:.2f} s; "
-        f"the rest ~{result['rest_seconds']:.2f} s; per-seal SQL on {workers} connections {parallel_seconds:.2f} s"
+        f"  where verify's time goes: per-seal SQL on one connection {serial_seconds:.2f} s (hashing alone "
+        f"{leaf_seconds:.2f} s), as verify_chain() runs it {product_seconds:.2f} s, the rest ~{result['rest_seconds']:.2f} s; "
+        f"in even shares on {workers} connections {even_seconds:.2f} s"
     )
     return result
 
@@ -1299,15 +1309,11 @@ def print_summary(args, facts, pg, a, b, c, d) -> None:
                 a["async_summary"],
                 targets=False,
             )
-    if a and "raw_summary" in a:
-        print("\nE) experiments: changes the product could make, each against the unaudited baseline")
+    if a and "fewer_indexes_summary" in a:
+        print("\nE) experiment: a change the product could make, against the unaudited baseline")
         _print_series(
-            "   audit_record writing its row with one plain INSERT instead of the ORM (bench/raw_audit_wsgi.py)",
-            a["raw_summary"],
-            targets=False,
-        )
-        _print_series(
-            "\n   audit_auditentry with its primary key only (the six secondary indexes dropped on this cluster)",
+            f"   audit_auditentry with its primary key only ({len(a['dropped_indexes'])} secondary indexes dropped on this"
+            f" cluster: {', '.join(a['dropped_indexes'])})",
             a["fewer_indexes_summary"],
             targets=False,
         )
@@ -1327,7 +1333,7 @@ def print_summary(args, facts, pg, a, b, c, d) -> None:
             )
         print(
             f"   audit_record() itself: {d['audit_cpu']:.2f} ms CPU, {d['audit_wall']:.2f} ms wall"
-            " (the ORM insert and its round trip); COMMIT of a write waits for the WAL flush"
+            " (building the row, the INSERT and its round trip); COMMIT of a write waits for the WAL flush"
         )
     if b:
         first, second = b["verifications"]
@@ -1346,15 +1352,19 @@ def print_summary(args, facts, pg, a, b, c, d) -> None:
             )
         bd = b["breakdown"]
         print(
-            f"   where the time goes: the per-seal SQL (leaf hashes and id digests in PostgreSQL, one connection)"
-            f" {bd['query_seconds']:.2f} s, of which hashing the rows alone {bd['leaf_seconds']:.2f} s;"
+            f"   where the time goes: the per-seal SQL (row hashes and id digests, in PostgreSQL) takes"
+            f" {bd['serial_seconds']:.2f} s on one connection, of which hashing the rows alone {bd['leaf_seconds']:.2f} s;"
         )
         print(
-            f"               the rest of verify_chain() (Python, the chain of seals, unsealed rows) ~{bd['rest_seconds']:.2f} s"
+            f"               as verify_chain() runs it ({bd['product_queries']} SQL quer"
+            f"{'y' if bd['product_queries'] == 1 else 'ies'} of up to {bd['per_query']} seals on"
+            f" {bd['product_connections']} connection(s)) {bd['product_seconds']:.2f} s; the rest of verify_chain()"
+            f" (Python: seals, digests, unsealed rows) ~{bd['rest_seconds']:.2f} s"
         )
         print(
-            f"   experiment: the per-seal SQL split over {bd['workers']} connections at once: {bd['parallel_seconds']:.2f} s"
-            f" (~{bd['rows'] / (bd['parallel_seconds'] + bd['rest_seconds']):,.0f} rows/s with the rest unchanged)"
+            f"   experiment: the per-seal SQL in even shares ({bd['even_queries']} queries) over {bd['workers']} connections:"
+            f" {bd['even_seconds']:.2f} s (~{bd['rows'] / (bd['even_seconds'] + bd['rest_seconds']):,.0f} rows/s with the rest"
+            " unchanged)"
         )
         print(
             f"   target at least {TARGET_VERIFY_ROWS_PER_S:,} rows/s (first run):"
@@ -1393,7 +1403,7 @@ def main() -> int:
     parser.add_argument(
         "--experiments",
         action="store_true",
-        help="also measure two changes the product could make (plain INSERT; audit table with its primary key only)",
+        help="also measure the audit table with its primary key only (its secondary indexes dropped on this cluster)",
     )
     parser.add_argument("--wait-quiet", type=int, default=180, help="seconds, in all, to wait for other processes to quieten")
     parser.add_argument("--wait-other", type=int, default=1200, help="seconds to wait for another bench/*.py to finish")
@@ -1456,7 +1466,7 @@ def main() -> int:
         a = b = c = d = None
         if args.only in (None, "a"):
             a = part_a(args, env, workdir, cleanup, exports["ISAHUB_PG_DIR"], int(facts["nproc"]))
-            for key in ("main", "single", "async", "raw", "fewer_indexes"):
+            for key in ("main", "single", "async", "fewer_indexes"):
                 if key in a:
                     a[f"{key}_summary"] = summarise(a[key])
             if args.profile_batches:

@@ -1,9 +1,10 @@
-"""`audit_record` writing its row with one plain INSERT instead of `AuditEntry.objects.create`:
-an experiment for bench/audit.py, to measure how much of the cost of auditing is the ORM.
+"""`audit_record` writing its row with the least work possible: one plain INSERT with the
+values as they are, nothing returned. A reference for bench/audit.py (part D): how close the
+product's own insert path comes to it.
 
 Bench-only. The row is the same (same checks, same values, same transaction); only the way
-it is written differs, and nothing is returned (the one caller on the benchmarked path,
-isahub/api/auth.py, ignores the return value). Import it after Django is set up.
+it is written differs (the one caller on the benchmarked path, isahub/api/auth.py, ignores
+the return value). Import it after Django is set up.
 """
 
 from django.db import connection

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import signal
 import time
 import uuid
 import zlib
@@ -330,9 +331,11 @@ def copy_text(rows: list[tuple]) -> str:
 
 
 def worker_init() -> None:
-    """Each worker process: its own PostgreSQL connection (from the PG* environment), opened on first use."""
+    """Each worker process: its own PostgreSQL connection (from the PG* environment), opened on first
+    use, and the default signal handling (the pool stops its workers with SIGTERM when it closes)."""
     global _CONNECTION
     _CONNECTION = None
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _pg():
