@@ -32,7 +32,12 @@ CONTENT_COLUMNS = (
     "reason",
     "details",
     "ip_address",
+    # Added later, and optional: a null is left out of the canonical text altogether (as
+    # PostgreSQL's concat_ws leaves out a NULL), so rows sealed before the column existed
+    # hash exactly as they did then.
+    "sequence",
 )
+OPTIONAL_TAIL = 1  # how many trailing columns are left out when null
 
 
 def canonical_details(details: dict[str, Any] | None) -> str:
@@ -49,7 +54,8 @@ def _text(value: Any) -> str:
 
 def leaf(values: tuple[Any, ...]) -> bytes:
     """The leaf hash of one row, given its CONTENT_COLUMNS values in order."""
-    text = SEPARATOR.join(_text(v) for v in values)
+    required, optional = values[: len(values) - OPTIONAL_TAIL], values[len(values) - OPTIONAL_TAIL :]
+    text = SEPARATOR.join([*(_text(v) for v in required), *(_text(v) for v in optional if v is not None)])
     return hashlib.sha256(text.encode("utf-8")).digest()[:LEAF_BYTES]
 
 
@@ -64,7 +70,7 @@ POSTGRES_LEAF_SQL = (
     "to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), "
     "e.request_id, coalesce(e.actor_id::text, ''), e.actor_username, "
     "coalesce(e.agency_id::text, ''), e.action, e.outcome, e.target_type, e.target_id, "
-    "e.child_id, e.reason, e.details, coalesce(host(e.ip_address), '')"
+    "e.child_id, e.reason, e.details, coalesce(host(e.ip_address), ''), e.sequence::text"
     "), 'UTF8')) from 1 for 16)"
 )
 

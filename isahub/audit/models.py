@@ -18,6 +18,10 @@ class AuditEntry(models.Model):
     id = models.BigAutoField(primary_key=True)
     created_at = models.DateTimeField()
     request_id = models.CharField(max_length=64, blank=True)
+    # The row's place among its request's audit rows (1, 2, ...): (request_id, sequence) is
+    # unique, so every audited answer has its own key. Null outside a request (commands,
+    # the worker) and on rows written before the column existed.
+    sequence = models.PositiveSmallIntegerField(null=True, blank=True)
     actor_id = models.BigIntegerField(null=True, blank=True)
     actor_username = models.CharField(max_length=150, blank=True)
     agency_id = models.BigIntegerField(null=True, blank=True)
@@ -41,7 +45,10 @@ class AuditEntry(models.Model):
             models.Index(fields=["agency_id", "id"], name="audit_by_agency"),
             models.Index(fields=["child_id", "id"], name="audit_by_child"),
             models.Index(fields=["created_at"], name="audit_by_time"),
-            models.Index(fields=["request_id"], name="audit_by_request"),
+        ]
+        constraints = [
+            # Also the index for finding a request's rows (request_id leads).
+            models.UniqueConstraint(fields=["request_id", "sequence"], name="audit_unique_request_row"),
         ]
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from isahub.core.context import current_ip, current_request_id
+from isahub.core.context import current_audit_sequence, current_ip, current_request_id
 
 from .actions import ACTIONS
 from .canonical import canonical_details
@@ -60,10 +60,13 @@ def audit_record(
         target_type = target_type or target._meta.label_lower
         target_id = target_id or str(target.pk)
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    request_id = current_request_id.get()
+    counter = current_audit_sequence.get()
     return insert_entry(
         AuditEntry(
             created_at=timezone.now(),
-            request_id=current_request_id.get(),
+            request_id=request_id,
+            sequence=next(counter) if request_id and counter is not None else None,
             actor_id=actor.pk if authenticated else None,
             actor_username=_clean(actor.get_username() if authenticated else actor_username)[:150],
             agency_id=getattr(actor, "agency_id", None) if authenticated else None,

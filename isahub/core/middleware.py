@@ -1,9 +1,10 @@
+import itertools
 import re
 import uuid
 
 from django.conf import settings
 
-from .context import current_ip, current_request_id
+from .context import current_audit_sequence, current_ip, current_request_id
 
 REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -30,10 +31,12 @@ class RequestIdMiddleware:
         request.__dict__.pop("headers", None)  # headers is cached; let it see the new value
         id_token = current_request_id.set(request_id)
         ip_token = current_ip.set(request.META.get("REMOTE_ADDR") or None)
+        sequence_token = current_audit_sequence.set(itertools.count(1))
         try:
             response = self.get_response(request)
         finally:
             current_request_id.reset(id_token)
             current_ip.reset(ip_token)
+            current_audit_sequence.reset(sequence_token)
         response["X-Request-ID"] = request_id
         return response
