@@ -881,7 +881,9 @@ def instrumented(actor, queries, watch: Watch | None = None) -> dict:
             began = time.perf_counter()
             value = func(*a, **kw)
             current[name] = current.get(name, 0.0) + (time.perf_counter() - began) * 1000
-            if keep:
+            if keep == "ids":  # one lookup a tier: keep them all
+                current.setdefault(keep, []).extend(value)
+            elif keep:
                 current[keep] = value
             return value
 
@@ -925,7 +927,6 @@ def instrumented(actor, queries, watch: Watch | None = None) -> dict:
                 k: current.get(k, 0.0)
                 for k in ("keys", "candidates", "fetch_records", "rank", "audit_insert", "commit", "results")
             }
-            steps["candidates"] -= steps["keys"]  # candidate_ids includes building the keys
             steps["other"] = total - sum(steps.values())
             rows.append(
                 {
@@ -1306,8 +1307,10 @@ def recall(answers: list[list[str]], truths: list[str], k: int) -> float:
     return sum(1 for answer, truth in zip(answers, truths, strict=True) if truth in answer[:k]) / max(1, len(truths))
 
 
-def quality(queries, rows, plain_outcomes, min_score: float, max_results: int) -> dict:
+def quality(queries, rows, plain_outcomes, min_score: float, max_results: int, close_to_best: float) -> dict:
     """From the first (instrumented) pass: the product's answers and the ranking behind them."""
+    from isahub.children.search import close_matches
+
     truths = [c for _q, c, _l, _i in queries]
     product = [r["result_ids"] for r in rows]
     statuses = Counter(r["status"] for r in rows)
@@ -1333,19 +1336,19 @@ def quality(queries, rows, plain_outcomes, min_score: float, max_results: int) -
             entry[2] += truth in answer[:5]
             entry[3] += truth in raw_answer[:5]
     refine_rows = [r for r in rows if r["status"] == "refine"]
-    # What the same rule (matches from min_score up; more than max_results: refine) would answer with
+    # What the same rule (close matches from min_score up; more than max_results: refine) would answer with
     # other settings: computed from the ranking the real search made, not re-run.
     sweep = []
     for threshold in (0.40, 0.45, 0.50, 0.55, 0.58, 0.60, min_score, 0.65, 0.70):
         for limit in sorted({max_results, 10}):
             answers, refine = [], 0
             for r in rows:
-                above = [i for s, i in r["scored_top"] if s >= threshold]
-                if len(above) > limit:
+                close = close_matches(r["scored_top"], min_score=threshold, close_to_best=close_to_best)
+                if len(close) > limit:
                     refine += 1
                     answers.append([])
                 else:
-                    answers.append(above)
+                    answers.append([i for _s, i in close])
             sweep.append(
                 {
                     "min_score": threshold,
@@ -1446,7 +1449,10 @@ def print_summary(args, facts, build, validation, baseline_prep, figures) -> Non
         "database left idle is read from disk again"
     )
     print(f"Scale      : {args.scale:,} children, seed {args.seed}, chunks of {args.chunk:,}, {args.workers} workers")
-    print(f"Profile    : min_score {figures['min_score']}, max_results {figures['max_results']}, candidate cap {figures['cap']}")
+    print(
+        f"Profile    : min_score {figures['min_score']}, close_to_best {figures['close_to_best']}, "
+        f"max_results {figures['max_results']}, candidate cap {figures['cap']}"
+    )
     print("\n1) Build")
     rows = build["rows"]
     for table in search_load.PRODUCT_TABLES:
@@ -1799,6 +1805,7 @@ def main() -> int:
         figures: dict = {
             "min_score": profile.search_min_score,
             "max_results": profile.search_max_results,
+            "close_to_best": profile.search_close_to_best,
             "cap": search_module.CANDIDATE_CAP,
             "warmups": len(warmups),
         }
@@ -1868,7 +1875,12 @@ def main() -> int:
         phases["cached instrumented pass"] = inst
         figures["steps"] = steps_summary(inst["rows"])
         figures["quality"] = quality(
-            queries, cold["rows"], single["outcomes"], profile.search_min_score, profile.search_max_results
+            queries,
+            cold["rows"],
+            single["outcomes"],
+            profile.search_min_score,
+            profile.search_max_results,
+            profile.search_close_to_best,
         )
         q = figures["quality"]
         say(

@@ -477,8 +477,11 @@ def record_keys(record: ChildRecord) -> set[str]:
         for form in forms:
             keys.add(f"d:{sound(form)}:{dob}")
             keys.add(f"n:{form[0]}{forename_initial}:{dob}")
-            for _full, sector, _district in places:
+            if len(form) >= 4:  # the first letter lost or mistyped: Almer, Maylor for Palmer, Taylor
+                keys.add(f"x:{sound(form[1:])}:{dob}")
+            for _full, sector, district in places:
                 keys.add(f"p:{form[0]}{forename_initial}:{sector.replace(' ', '')}")
+                keys.add(f"s:{sound(form)}:{district}")
         if root_sound:
             keys.add(f"f:{root_sound}:{dob}")
             for _full, _sector, district in places:
@@ -524,6 +527,14 @@ def _first_letter_variants(text: str) -> list[str]:
     return [name[1:], name[1] + name[0] + name[2:]] if len(name) >= 4 else []
 
 
+def _first_letter_keys(surname: str, dob: datetime.date) -> list[str]:
+    """Keys that find a surname whose first letter was dropped (Almer) or mistyped (Maylor)."""
+    name = normalise_name(surname).replace(" ", "")
+    if len(name) < 3:
+        return []
+    return list(dict.fromkeys(f"x:{sound(form)}:{_ymd(dob)}" for form in (name, name[1:]) if len(form) >= 3))
+
+
 def query_key_tiers(query: Query) -> tuple[list[str], list[str]]:
     """The query's keys in two tiers, without repeats.
 
@@ -559,17 +570,21 @@ def query_key_tiers(query: Query) -> tuple[list[str], list[str]]:
         parts = _name_key_parts(query.surname, "")
         for variant in _first_letter_variants(query.surname):
             tier1.update({f"d:{s}:{_ymd(dob)}": None for s in _name_key_parts(variant, "").surname_sounds})
+        tier1.update(dict.fromkeys(_first_letter_keys(query.surname, dob)))
         tier1.update({f"n:{i}{j}:{_ymd(dob)}": None for i in parts.initials for j in _INITIALS})
+    if dob:  # a slip in the date, with a slip in the forename (or none given): the surname carries it
+        parts = _name_key_parts(query.surname, "")
         for slip in sorted(date_slips(dob)):  # the parts of a double-barrelled name suffice
             tier1.update({f"d:{s}:{_ymd(slip)}": None for s in parts.surname_sounds[:2]})
-    if place and place[1] and has_forename and not dob:
+    if place and has_forename and not dob:
         parts = _name_key_parts(query.surname, query.forename)
-        sector = place[1].replace(" ", "")
-        for variant in _first_letter_variants(query.surname):
-            tier1.update({f"p:{variant[0]}{j}:{sector}": None for j in parts.forename_initials})
-        for variant in _first_letter_variants(query.forename):
-            tier1.update({f"p:{i}{variant[0]}:{sector}": None for i in parts.initials})
-            tier1.update({f"t:{f}:{place[2]}": None for f in _name_key_parts("", variant).forename_sounds})
+        tier1.update({f"s:{s}:{place[2]}": None for s in parts.surname_sounds})  # moved, forename mistyped
+        if place[1]:  # the first letter of one name wrong, lost or added, the other's right
+            sector = place[1].replace(" ", "")
+            tier1.update({f"p:{i}{j}:{sector}": None for i in parts.initials for j in _INITIALS})
+            tier1.update({f"p:{i}{j}:{sector}": None for i in _INITIALS[:-1] for j in parts.forename_initials})
+            for variant in _first_letter_variants(query.forename):
+                tier1.update({f"t:{f}:{place[2]}": None for f in _name_key_parts("", variant).forename_sounds})
     return list(tier0), [key for key in tier1 if key not in tier0]
 
 

@@ -27,6 +27,8 @@ from .indexing import match_records_following_merges
 from .models import Child, ChildAddress, ChildName, HiddenRecordProbe, NameKind, RecordStatus, SearchKey
 
 CANDIDATE_CAP = 500
+# Tier 1's broad keys are looked up only when tier 0's best visible match scores below this.
+FALLBACK_BELOW = 0.8
 FIELD_LABELS = {
     "surname": "surname",
     "forename": "first name",
@@ -100,16 +102,42 @@ def _query(criteria: SearchCriteria) -> matching.Query:
     )
 
 
-def candidate_ids(query: matching.Query, *, cap: int = CANDIDATE_CAP) -> list[UUID]:
-    """Children sharing a key with the query: the specific keys first, the broad fall-backs
-    only while under the cap. Each tier is one indexed `key IN (...)` lookup."""
+def close_matches(scored: list[tuple[float, UUID]], *, min_score: float, close_to_best: float) -> list[tuple[float, UUID]]:
+    """The matches a search answers with (best first): from `min_score` up, and no further below
+    the best than `close_to_best`. A strong match is not lost in "refine" because weaker ones
+    also cleared the threshold; more close matches than the profile allows still means refine."""
+    above = [(s, cid) for s, cid in scored if s >= min_score]
+    return [(s, cid) for s, cid in above if s >= above[0][0] - close_to_best] if above else []
+
+
+def candidate_ids(keys: list[str], *, cap: int = CANDIDATE_CAP, exclude: frozenset = frozenset()) -> list[UUID]:
+    """Children sharing one of these keys, at most `cap` of them: one indexed `key IN (...)` lookup."""
     found: dict[UUID, None] = {}
-    for tier in matching.query_key_tiers(query):
-        if not tier or len(found) >= cap:
-            continue
-        for child_id in SearchKey.objects.filter(key__in=tier).values_list("child_id", flat=True)[: cap * 4]:
+    for child_id in SearchKey.objects.filter(key__in=keys).values_list("child_id", flat=True)[: (cap + len(exclude)) * 4]:
+        if child_id not in exclude:
             found.setdefault(child_id, None)
     return list(found)[:cap]
+
+
+def _scored_candidates(query: matching.Query) -> tuple[list[UUID], list[tuple[float, UUID]], dict[UUID, str]]:
+    """The candidates, ranked, with each one's record status.
+    The specific keys (tier 0) first; the broad fall-backs (tier 1) only when tier 0 found no
+    child the user may see scoring at least FALLBACK_BELOW, so the common search stays a single
+    small lookup (docs/search.md)."""
+    tier0, tier1 = matching.query_key_tiers(query)
+    ids = candidate_ids(tier0)
+    records = match_records_following_merges(ids)
+    where = dict(Child.objects.filter(pk__in=ids).values_list("pk", "status"))
+    scored = cast(list[tuple[float, UUID]], matching.rank(query, records.items()))
+    best_shown = next((s for s, cid in scored if where.get(cid) == RecordStatus.ACTIVE), 0.0)
+    if tier1 and len(ids) < CANDIDATE_CAP and best_shown < FALLBACK_BELOW:
+        more = candidate_ids(tier1, cap=CANDIDATE_CAP - len(ids), exclude=frozenset(ids))
+        if more:
+            ids += more
+            records.update(match_records_following_merges(more))
+            where.update(Child.objects.filter(pk__in=more).values_list("pk", "status"))
+            scored = cast(list[tuple[float, UUID]], matching.rank(query, records.items()))
+    return ids, scored, where
 
 
 def child_search(*, actor: User, criteria: SearchCriteria) -> SearchOutcome:
@@ -117,13 +145,16 @@ def child_search(*, actor: User, criteria: SearchCriteria) -> SearchOutcome:
     check_minimum(criteria, actor=actor)
     profile = current_profile()
     query = _query(criteria)
-    ids = candidate_ids(query)
-    records = match_records_following_merges(ids)
-    statuses = dict(Child.objects.filter(pk__in=ids).values_list("pk", "status"))
-    scored = cast(list[tuple[float, UUID]], matching.rank(query, records.items()))
+    ids, scored, where = _scored_candidates(query)
     matches = [(s, cid) for s, cid in scored if s >= profile.search_min_score]
-    hidden = [cid for _, cid in matches if statuses.get(cid) == RecordStatus.HIDDEN]
-    shown = [(s, cid) for s, cid in matches if statuses.get(cid) == RecordStatus.ACTIVE]
+    hidden = [cid for _, cid in matches if where.get(cid) == RecordStatus.HIDDEN]
+    # Closeness is judged among the records the user may see, so a hidden record's score never
+    # changes which visible children are shown.
+    shown = close_matches(
+        [(s, cid) for s, cid in matches if where.get(cid) == RecordStatus.ACTIVE],
+        min_score=profile.search_min_score,
+        close_to_best=profile.search_close_to_best,
+    )
     with transaction.atomic():
         _count_probes(actor, hidden)
         if len(shown) > profile.search_max_results:

@@ -66,6 +66,10 @@ class Profile:
     def search_min_score(self) -> float:
         return self.data["search"].get("min_score", 0.62)
 
+    @property
+    def search_close_to_best(self) -> float:
+        return self.data["search"].get("close_to_best", 0.15)
+
     def access_level_for(self, role: str) -> str:
         return self.data["search"].get("role_access_levels", {}).get(role, "standard")
 

@@ -1,6 +1,7 @@
 """Search through pages and API: minimums, tolerance, refine and caps, what results show."""
 
 import datetime as dt
+import json
 
 import pytest
 from django.test import Client
@@ -129,3 +130,29 @@ def test_search_page_explains_a_bad_date(practitioner, client_for):
         {"surname": "Hartley", "date_of_birth_day": "31", "date_of_birth_month": "2", "date_of_birth_year": "2015"},
     )
     assert "must be a real date" in page.content.decode()
+
+
+def test_a_strong_match_is_shown_though_weaker_ones_pass_the_threshold(add_child, practitioner, token_for, with_profile):
+    amelia = add_child()
+    add_child(date_of_birth=dt.date(2015, 3, 28), address_line_1="3 Mill Lane")  # one digit out: a weaker match
+    with_profile(max_results=1)
+    headers = token_for(practitioner)
+    body = api_search(headers, surname="Hartley", forename="Amelia", date_of_birth="2015-03-27", postcode="NB1 4AA").json()
+    assert body["status"] == "ok" and [r["id"] for r in body["results"]] == [str(amelia.pk)]
+    with_profile(max_results=1, close_to_best=0.5)  # count the weaker one as close: too many again
+    body = api_search(headers, surname="Hartley", forename="Amelia", date_of_birth="2015-03-27", postcode="NB1 4AA").json()
+    assert body["status"] == "refine"
+
+
+def test_broad_keys_are_looked_up_only_when_the_specific_ones_find_no_strong_match(add_child, practitioner, token_for):
+    palmer = add_child(given_names="Amira", family_name="Palmer", date_of_birth=DOB)
+    add_child(given_names="Tom", family_name="Talmer", date_of_birth=DOB, address_line_1="9 Mill Lane")
+    headers = token_for(practitioner)
+
+    def candidates() -> int:
+        return json.loads(AuditEntry.objects.filter(action="child.searched").latest("id").details)["candidates"]
+
+    exact = api_search(headers, surname="Palmer", date_of_birth=DOB.isoformat()).json()
+    assert exact["results"][0]["id"] == str(palmer.pk) and candidates() == 1
+    first_letter_lost = api_search(headers, surname="Almer", date_of_birth=DOB.isoformat()).json()
+    assert str(palmer.pk) in [r["id"] for r in first_letter_lost["results"]] and candidates() == 2
