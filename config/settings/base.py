@@ -6,6 +6,8 @@ from pathlib import Path
 import structlog
 from csp.constants import NONE, SELF
 
+from isahub.core.logging import format_exc_info_without_messages
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("ISAHUB_VAR_DIR", BASE_DIR / "var"))
 
@@ -51,6 +53,8 @@ INSTALLED_APPS = [
     "isahub.children",
     "isahub.involvements",
     "isahub.messaging",
+    "isahub.consent",
+    "isahub.directory",
 ]
 
 MIDDLEWARE = [
@@ -209,6 +213,16 @@ ISAHUB_AUDIT_SEAL_BATCH = env_int("ISAHUB_AUDIT_SEAL_BATCH", 1000)
 # older than this; it must exceed the longest possible transaction (statement deadline).
 ISAHUB_AUDIT_GAP_GRACE_SECONDS = env_int("ISAHUB_AUDIT_GAP_GRACE_SECONDS", 30)
 
+# Service directory: entries not verified for this long are flagged (DOMAIN.md §13), and
+# the public Open Referral UK API answers this many requests per minute per address.
+ISAHUB_DIRECTORY_VERIFY_AFTER_DAYS = env_int("ISAHUB_DIRECTORY_VERIFY_AFTER_DAYS", 183)
+ISAHUB_ORUK_RATE_LIMIT_PER_MINUTE = env_int("ISAHUB_ORUK_RATE_LIMIT_PER_MINUTE", 300)
+
+# Uploaded files (signed sharing agreements): kept outside static, served only through a
+# view that asks policy. Signed copies are PDF or image files up to this size.
+MEDIA_ROOT = Path(os.environ.get("ISAHUB_MEDIA_ROOT", VAR_DIR / "media"))
+ISAHUB_AGREEMENT_MAX_BYTES = env_int("ISAHUB_AGREEMENT_MAX_BYTES", 10 * 1024 * 1024)
+
 # A proxy may pass its own request id; only trusted when set.
 ISAHUB_TRUST_REQUEST_ID_HEADER = env_bool("ISAHUB_TRUST_REQUEST_ID_HEADER", False)
 
@@ -266,6 +280,8 @@ LOGGING = {
                 structlog.processors.TimeStamper(fmt="iso"),
                 structlog.stdlib.add_logger_name,
                 structlog.stdlib.add_log_level,
+                # Tracebacks without exception messages: they may quote personal data.
+                format_exc_info_without_messages,
             ],
         },
     },
@@ -286,7 +302,7 @@ structlog.configure(
         structlog.stdlib.add_logger_name,
         structlog.stdlib.add_log_level,
         structlog.processors.StackInfoRenderer(),
-        structlog.processors.format_exc_info,
+        format_exc_info_without_messages,
         structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
     ],
     logger_factory=structlog.stdlib.LoggerFactory(),

@@ -2,6 +2,7 @@ from django.db import DatabaseError, connection
 from ninja import Router, Schema, Status
 
 from isahub.audit.sealing import chain_head
+from isahub.core.database import describe_unavailable
 
 router = Router(tags=["health"])
 
@@ -20,10 +21,12 @@ class Health(Schema):
 
 @router.get("/health", auth=None, response={200: Health, 503: Health}, summary="Is the service able to answer?")
 def health(request):
+    """Runs outside the request transaction (see urls.py), so that it can say why the
+    database is unavailable instead of failing to begin one."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         head = chain_head()
     except DatabaseError as error:
-        return Status(503, {"status": "unavailable", "database": f"unreachable ({error.__class__.__name__})"})
+        return Status(503, {"status": "unavailable", "database": f"unavailable: {describe_unavailable(error)}"})
     return Status(200, {"status": "ok", "database": "ok", "audit": head})

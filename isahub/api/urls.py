@@ -13,8 +13,19 @@ def mark_public(patterns):
     return patterns
 
 
+OUTSIDE_THE_REQUEST_TRANSACTION = {"health"}
+
+
+def mark_non_atomic(patterns):
+    """The health check must answer even when a transaction cannot be begun."""
+    for pattern in patterns:
+        if isinstance(pattern, URLPattern) and pattern.name in OUTSIDE_THE_REQUEST_TRANSACTION:
+            pattern.callback._non_atomic_requests = {"default"}
+    return patterns
+
+
 def api_urls():
     from .api import api
 
     patterns, app_name, namespace = api.urls
-    return mark_public(patterns), app_name, namespace
+    return mark_non_atomic(mark_public(patterns)), app_name, namespace

@@ -32,14 +32,38 @@ def page_not_found(request, exception=None):
     return render(request, "errors/404.html", status=404)
 
 
+API_PREFIX = "/api/"
+SERVER_ERROR = "Sorry, there is a problem with the service. Try again later; nothing was saved."
+UNAVAILABLE = "Sorry, the service cannot reach its records just now. Try again in a few minutes; nothing was saved."
+
+
 @login_not_required
 @requires_csrf_token
 def server_error(request):
-    # No context processors may touch the database here: it may be what failed.
+    """Every unhandled failure ends here, after the request's transaction has rolled back:
+    a plain page (or JSON error for the API) with a reference, never the work in hand.
+    The database being unreachable, stalled, past a deadline or locked answers 503."""
+    import sys
+
+    import structlog
+    from django.http import JsonResponse
     from django.template import loader
 
-    template = loader.get_template("errors/500.html")
-    return _html(template.render({"request_id": getattr(request, "request_id", "")}), status=500)
+    from .database import database_unavailable
+
+    error = sys.exc_info()[1]
+    unavailable = database_unavailable(error)
+    status = 503 if unavailable else 500
+    request_id = getattr(request, "request_id", "")
+    # The error's type only: its text may quote a record (a constraint's key, say).
+    structlog.get_logger("isahub.errors").error(
+        "request.failed", request_id=request_id, status=status, error=type(error).__name__ if error else ""
+    )
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"detail": UNAVAILABLE if unavailable else SERVER_ERROR, "request_id": request_id}, status=status)
+    # No context processors may touch the database here: it may be what failed.
+    template = loader.get_template("errors/503.html" if unavailable else "errors/500.html")
+    return _html(template.render({"request_id": request_id}), status=status)
 
 
 def _html(body: str, status: int):

@@ -35,3 +35,9 @@ class Decision:
     @property
     def is_redacted(self) -> bool:
         return bool(self.redactions)
+
+    @property
+    def shows_in_full(self) -> bool:
+        """Only an allowing decision without redactions shows everything; a refusal hides
+        as much as a redaction does (fail closed when a caller asks only "redacted?")."""
+        return self.allowed and not self.redactions

@@ -14,3 +14,12 @@ class AccessRefused(PermissionDenied):
         self.reason = decision.reason
         self.target_type = target_type
         self.target_id = target_id
+
+
+class DecisionFailed(RuntimeError):
+    """A rule, or a fact it looked up, raised while deciding: the request fails closed
+    (an error page or JSON error, never the data the decision guarded)."""
+
+    def __init__(self, action: str):
+        super().__init__(f"The access decision for {action!r} could not be made")
+        self.action = action
