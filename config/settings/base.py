@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "isahub.children",
     "isahub.involvements",
     "isahub.messaging",
+    "isahub.consent",
 ]
 
 MIDDLEWARE = [
@@ -210,6 +211,11 @@ ISAHUB_AUDIT_SEAL_BATCH = env_int("ISAHUB_AUDIT_SEAL_BATCH", 1000)
 # A gap in the id sequence is only sealed as "never committed" once the row after it is
 # older than this; it must exceed the longest possible transaction (statement deadline).
 ISAHUB_AUDIT_GAP_GRACE_SECONDS = env_int("ISAHUB_AUDIT_GAP_GRACE_SECONDS", 30)
+
+# Uploaded files (signed sharing agreements): kept outside static, served only through a
+# view that asks policy. Signed copies are PDF or image files up to this size.
+MEDIA_ROOT = Path(os.environ.get("ISAHUB_MEDIA_ROOT", VAR_DIR / "media"))
+ISAHUB_AGREEMENT_MAX_BYTES = env_int("ISAHUB_AGREEMENT_MAX_BYTES", 10 * 1024 * 1024)
 
 # A proxy may pass its own request id; only trusted when set.
 ISAHUB_TRUST_REQUEST_ID_HEADER = env_bool("ISAHUB_TRUST_REQUEST_ID_HEADER", False)

@@ -38,6 +38,21 @@ ACTIONS: dict[str, str] = {
     "lead.assigned": "Recorded a lead professional",
     "case.closed": "Closed a case",
     "notification.read": "Read a notification",
+    "consent.given": "Recorded consent to share information beyond basic details",
+    "consent.refused": "Recorded a refusal of consent to share information",
+    "consent.withdrawn": "Recorded the withdrawal of consent to share information",
+    "consent.parent_confidentiality": "Recorded a child's request that something is not shared with their parents",
+    "consent.inclusion_recorded": "Recorded a family's decision about the child being on the index",
+    "consent.history_viewed": "Read a child's consent history",
+    "consent.dashboard_viewed": "Opened the consent dashboard",
+    "lawful_basis.recorded": "Recorded a lawful basis for sharing without consent",
+    "lawful_basis.reviewed": "Reviewed a lawful basis for sharing without consent",
+    "agreement.created": "Recorded an information-sharing agreement",
+    "agreement.updated": "Changed an information-sharing agreement",
+    "agreement.downloaded": "Downloaded the signed copy of an information-sharing agreement",
+    "notice.created": "Added a version of the fair processing notice",
+    "notice.issued": "Recorded the issue of a fair processing notice to a cohort",
+    "toolkit.saved": "Edited a toolkit page",
 }
 
 

@@ -19,12 +19,13 @@ from django.utils import timezone
 from isahub.accounts.models import Role, User
 from isahub.audit.services import audit_record
 from isahub.messaging.services import notify
+from isahub.policy import inclusion
 from isahub.policy.engine import require
 from isahub.profiles.loader import current_profile
 
 from . import matching
 from .indexing import match_records_following_merges
-from .models import Child, ChildAddress, ChildName, HiddenRecordProbe, NameKind, RecordStatus, SearchKey
+from .models import Child, ChildAddress, ChildName, HiddenRecordProbe, NameKind, SearchKey
 
 CANDIDATE_CAP = 500
 # Tier 1's broad keys are looked up only when tier 0's best visible match scores below this.
@@ -120,22 +121,22 @@ def candidate_ids(keys: list[str], *, cap: int = CANDIDATE_CAP, exclude: frozens
 
 
 def _scored_candidates(query: matching.Query) -> tuple[list[UUID], list[tuple[float, UUID]], dict[UUID, str]]:
-    """The candidates, ranked, with each one's record status.
+    """The candidates, ranked, with whether each is shown, hidden or absent (policy.inclusion).
     The specific keys (tier 0) first; the broad fall-backs (tier 1) only when tier 0 found no
     child the user may see scoring at least FALLBACK_BELOW, so the common search stays a single
     small lookup (docs/search.md)."""
     tier0, tier1 = matching.query_key_tiers(query)
     ids = candidate_ids(tier0)
     records = match_records_following_merges(ids)
-    where = dict(Child.objects.filter(pk__in=ids).values_list("pk", "status"))
+    where = inclusion.presence_by_id(Child.objects.filter(pk__in=ids).values_list("pk", "status"))
     scored = cast(list[tuple[float, UUID]], matching.rank(query, records.items()))
-    best_shown = next((s for s, cid in scored if where.get(cid) == RecordStatus.ACTIVE), 0.0)
+    best_shown = next((s for s, cid in scored if where.get(cid) == inclusion.SHOWN), 0.0)
     if tier1 and len(ids) < CANDIDATE_CAP and best_shown < FALLBACK_BELOW:
         more = candidate_ids(tier1, cap=CANDIDATE_CAP - len(ids), exclude=frozenset(ids))
         if more:
             ids += more
             records.update(match_records_following_merges(more))
-            where.update(Child.objects.filter(pk__in=more).values_list("pk", "status"))
+            where.update(inclusion.presence_by_id(Child.objects.filter(pk__in=more).values_list("pk", "status")))
             scored = cast(list[tuple[float, UUID]], matching.rank(query, records.items()))
     return ids, scored, where
 
@@ -147,11 +148,11 @@ def child_search(*, actor: User, criteria: SearchCriteria) -> SearchOutcome:
     query = _query(criteria)
     ids, scored, where = _scored_candidates(query)
     matches = [(s, cid) for s, cid in scored if s >= profile.search_min_score]
-    hidden = [cid for _, cid in matches if where.get(cid) == RecordStatus.HIDDEN]
+    hidden = [cid for _, cid in matches if where.get(cid) == inclusion.HIDDEN]
     # Closeness is judged among the records the user may see, so a hidden record's score never
     # changes which visible children are shown.
     shown = close_matches(
-        [(s, cid) for s, cid in matches if where.get(cid) == RecordStatus.ACTIVE],
+        [(s, cid) for s, cid in matches if where.get(cid) == inclusion.SHOWN],
         min_score=profile.search_min_score,
         close_to_best=profile.search_close_to_best,
     )

@@ -8,8 +8,11 @@ from dataclasses import dataclass, field
 from django.http import Http404
 
 from isahub.audit.services import audit_record
+from isahub.consent.models import InformationKind
 from isahub.involvements.models import Involvement, LeadProfessional
+from isahub.policy.decisions import Decision
 from isahub.policy.engine import decide, require
+from isahub.policy.sharing import BEYOND_BASIC_ROLES, Item, SharingFacts, sharing_facts
 
 from .models import Child, ChildMerge, NameKind, RecordStatus
 
@@ -108,16 +111,42 @@ def access_child(*, actor, child_id, reason: str, purpose: str = "child.viewed")
     return view
 
 
-def involvement_view(actor, involvement: Involvement) -> InvolvementView:
+SENSITIVE = "A sensitive service is involved; which one is shared only with that service."
+
+
+def involvement_share(actor, involvement: Involvement, facts: SharingFacts | None = None) -> Decision:
+    """May this user see this involvement at all, in summary, or in full (consent, lawful
+    basis, agreements, relationship: isahub/policy/sharing.py)?"""
+    return decide(actor, "information.see", Item(involvement.child, InformationKind.INVOLVEMENT, involvement.agency_id, facts))
+
+
+def involvement_view(actor, involvement: Involvement, share: Decision | None = None) -> InvolvementView | None:
+    """The involvement as this user may see it, or None when it is withheld from them."""
+    share = share or involvement_share(actor, involvement)
+    if not share.allowed:
+        return None
     decision = decide(actor, "involvement.see_service", involvement)
     agency = involvement.agency
-    if decision.is_redacted:
+    if not decision.allowed or decision.is_redacted:
         return InvolvementView(
             id=str(involvement.pk),
             service="A service is involved",
             practitioner="",
             role="",
             phone=agency.phone or involvement.phone,
+            email="",
+            started_on=involvement.started_on,
+            ended_on=involvement.ended_on,
+            redacted=True,
+            practitioner_id=None,
+        )
+    if share.is_redacted:  # the agency and its phone number only
+        return InvolvementView(
+            id=str(involvement.pk),
+            service=agency.name,
+            practitioner="",
+            role="",
+            phone=agency.phone,
             email="",
             started_on=involvement.started_on,
             ended_on=involvement.ended_on,
@@ -139,6 +168,10 @@ def involvement_view(actor, involvement: Involvement) -> InvolvementView:
     )
 
 
+def _facts_for(actor, child: Child) -> SharingFacts | None:
+    return sharing_facts(actor, child) if actor.role in BEYOND_BASIC_ROLES else None
+
+
 def record_view(*, actor, child: Child) -> ChildRecordView:
     names = list(child.names.all())
     legal = next((n for n in names if n.kind == NameKind.LEGAL and n.valid_to is None), None)
@@ -150,13 +183,21 @@ def record_view(*, actor, child: Child) -> ChildRecordView:
         .select_related("agency", "practitioner", "recorded_by")
         .order_by("started_on")
     )
-    shown = [involvement_view(actor, inv) for inv in involvements]
-    withheld = []
-    if any(item.redacted for item in shown):
-        withheld.append("A sensitive service is involved; which one is shared only with that service.")
-    lead = _lead_view(actor, child)
-    if lead and lead.redacted and not withheld:
-        withheld.append("A sensitive service is involved; which one is shared only with that service.")
+    facts = _facts_for(actor, child)
+    shown: list[InvolvementView] = []
+    withheld: list[str] = []
+    for involvement in involvements:
+        share = involvement_share(actor, involvement, facts)
+        item = involvement_view(actor, involvement, share)
+        if item is None:
+            _note(withheld, share.reason)
+            continue
+        shown.append(item)
+        if item.service == "A service is involved":
+            _note(withheld, SENSITIVE)
+        elif item.redacted:
+            _note(withheld, share.redactions[0].reason)
+    lead = _lead_view(actor, child, facts, withheld)
     agencies = sorted({item.service for item in shown})
     return ChildRecordView(
         id=str(child.pk),
@@ -179,11 +220,16 @@ def record_view(*, actor, child: Child) -> ChildRecordView:
     )
 
 
+def _note(withheld: list[str], reason: str) -> None:
+    if reason not in withheld:
+        withheld.append(reason)
+
+
 def _address(address) -> str:
     return ", ".join(part for part in (address.line_1, address.line_2, address.town, address.postcode) if part)
 
 
-def _lead_view(actor, child: Child) -> LeadView | None:
+def _lead_view(actor, child: Child, facts: SharingFacts | None, withheld: list[str]) -> LeadView | None:
     current = (
         LeadProfessional.objects.filter(child=child, ended_on__isnull=True)
         .select_related("practitioner", "agency", "deputy")
@@ -191,15 +237,34 @@ def _lead_view(actor, child: Child) -> LeadView | None:
     )
     if current is None:
         return None
+    share = decide(actor, "information.see", Item(child, InformationKind.INVOLVEMENT, current.agency_id, facts))
+    if not share.allowed:
+        _note(withheld, share.reason)
+        return LeadView(
+            "A lead professional has been agreed", "", "", "", "", current.started_on, current.get_decided_by_display(), True
+        )
     involvement = (
         Involvement.objects.filter(child=child, practitioner=current.practitioner, ended_on__isnull=True)
         .select_related("agency")
         .first()
     )
-    redacted = involvement is not None and decide(actor, "involvement.see_service", involvement).is_redacted
-    if redacted:
+    service = decide(actor, "involvement.see_service", involvement) if involvement is not None else None
+    if service is not None and (not service.allowed or service.is_redacted):
+        _note(withheld, SENSITIVE)
         return LeadView(
             "A service is leading", "", current.agency.phone, "", "", current.started_on, current.get_decided_by_display(), True
+        )
+    if share.is_redacted:
+        _note(withheld, share.redactions[0].reason)
+        return LeadView(
+            "A practitioner from this agency leads",
+            current.agency.name,
+            current.agency.phone,
+            "",
+            "",
+            current.started_on,
+            current.get_decided_by_display(),
+            True,
         )
     return LeadView(
         practitioner=current.practitioner.display_name,

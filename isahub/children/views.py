@@ -89,6 +89,8 @@ def record(request, child_id):
             "can_merge": decide(user, "child.merge").allowed,
             "can_close": view.involvements and decide(user, "child.close_case", find_child(child_id)).allowed,
             "can_assign_lead": decide(user, "lead.assign", find_child(child_id)).allowed,
+            "can_see_consent": decide(user, "consent.history", find_child(child_id)).allowed,
+            "can_record_consent": decide(user, "consent.record", find_child(child_id)).allowed,
         },
     )
 

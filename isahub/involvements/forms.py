@@ -3,6 +3,7 @@ import datetime as dt
 from django import forms
 
 from isahub.accounts.models import Role, User
+from isahub.consent.forms import add_sharing_fields, sharing_layout
 from isahub.core.forms import GovukFormMixin
 
 
@@ -17,8 +18,9 @@ class InvolvementForm(GovukFormMixin, forms.Form):
         label="Date you started working with the child", widget=forms.DateInput(attrs={"type": "date"}), initial=dt.date.today
     )
 
-    def __init__(self, *args, on_behalf=False, **kwargs):
+    def __init__(self, *args, on_behalf=False, ask_about_sharing=False, **kwargs):
         super().__init__(*args, **kwargs)
+        first = ["role", "phone", "email", "started_on"]
         if on_behalf:
             self.fields["practitioner"] = forms.ModelChoiceField(
                 queryset=User.objects.filter(is_active=True, role=Role.PRACTITIONER).select_related("agency"),
@@ -26,6 +28,12 @@ class InvolvementForm(GovukFormMixin, forms.Form):
                 help_text="Both your name and theirs are kept.",
             )
             self.order_fields(["practitioner"])
+            first.insert(0, "practitioner")
+        if ask_about_sharing:
+            # An involvement is information beyond basic details: ask, at this moment, whether
+            # consent covers sharing it (issue 6; research CON-03, CON-04).
+            add_sharing_fields(self)
+            self.helper.layout = sharing_layout(*first)
 
 
 class EndInvolvementForm(GovukFormMixin, forms.Form):

@@ -22,6 +22,8 @@ def lead_candidates(*, actor, child) -> list[tuple[str, str]]:
     options = []
     for involvement in involved:
         shown = involvement_view(actor, involvement)
+        if shown is None:  # withheld from this user by consent or agreements: not offered
+            continue
         label = "A service is involved" if shown.redacted else f"{shown.practitioner}, {shown.service}"
         # Keyed by the involvement, so a redacted option does not reveal who the person is.
         options.append((str(involvement.pk), label))

@@ -11,8 +11,10 @@ from django.utils import timezone
 from isahub.accounts.models import User
 from isahub.audit.services import audit_record
 from isahub.children.models import Child, NameKind
+from isahub.consent.models import InformationKind
 from isahub.messaging.services import notify
 from isahub.policy.engine import decide, require
+from isahub.policy.sharing import Item
 from isahub.profiles.loader import current_profile
 
 from .models import Involvement, LeadProfessional, SafeToClose
@@ -77,9 +79,15 @@ def involvement_register(
 def _tell_those_involved(involvement: Involvement, recipients: list[User]) -> None:
     child_name = _child_name(involvement.child)
     for recipient in recipients:
-        # What each recipient is told goes through policy: a sensitive service is not named.
+        # What each recipient is told goes through policy: nothing at all when the involvement
+        # is withheld from them (consent, agreements), and a sensitive service is not named.
+        share = decide(recipient, "information.see", Item(involvement.child, InformationKind.INVOLVEMENT, involvement.agency_id))
+        if not share.allowed:
+            continue
         if decide(recipient, "involvement.see_service", involvement).is_redacted:
             text = f"A service is now involved with {child_name}."
+        elif share.is_redacted:
+            text = f"{involvement.agency.name} is now working with {child_name}."
         else:
             text = f"{involvement.practitioner.display_name} ({involvement.agency.name}) is now working with {child_name}."
         notify(

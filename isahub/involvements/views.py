@@ -6,6 +6,9 @@ from django.views.decorators.http import require_http_methods
 from isahub.accounts.selectors import access_user_for_involvement
 from isahub.children.access import current_reason
 from isahub.children.selectors import find_child
+from isahub.consent.forms import sharing_answer_from
+from isahub.consent.selectors import consent_summary
+from isahub.consent.services import involvement_register_with_sharing
 from isahub.policy.engine import decide, require
 
 from . import services
@@ -35,15 +38,20 @@ def register(request, child_id):
         return redirect("children:reason", child_id=child.pk)
     on_behalf = request.GET.get("for") == "someone-else" and decide(request.user, "involvement.register_on_behalf", child).allowed
     form = InvolvementForm(
-        request.POST or None, on_behalf=on_behalf, initial={"phone": request.user.phone, "email": request.user.email}
+        request.POST or None,
+        on_behalf=on_behalf,
+        ask_about_sharing=True,
+        initial={"phone": request.user.phone, "email": request.user.email},
     )
+    summary = consent_summary(actor=request.user, child=child)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         practitioner = access_user_for_involvement(actor=request.user, user=data["practitioner"]) if on_behalf else None
         try:
-            services.involvement_register(
+            involvement_register_with_sharing(
                 actor=request.user,
                 child=child,
+                answer=sharing_answer_from(data),
                 practitioner=practitioner,
                 role=data["role"],
                 phone=data["phone"],
@@ -55,7 +63,11 @@ def register(request, child_id):
         else:
             messages.success(request, "The involvement has been recorded. Everyone already involved has been told.")
             return redirect("children:record", child_id=child.pk)
-    return render(request, "involvements/form.html", {"form": form, "child_id": child.pk, "title": "Record an involvement"})
+    return render(
+        request,
+        "involvements/form.html",
+        {"form": form, "child_id": child.pk, "title": "Record an involvement", "consent_summary": summary},
+    )
 
 
 @require_http_methods(["GET", "POST"])

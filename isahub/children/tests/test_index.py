@@ -12,6 +12,7 @@ from isahub.accounts.models import Role
 from isahub.audit.models import AuditEntry
 from isahub.children.models import ChildAddress, ChildFactChange, ChildName, RecordStatus
 from isahub.children.services import child_change_fact, child_change_legal_name, child_merge, child_move, child_unmerge
+from isahub.consent.tests.factories import share_all
 from isahub.involvements.models import Involvement
 from isahub.involvements.services import involvement_register
 from isahub.messaging.models import Notification
@@ -133,6 +134,9 @@ class TestSensitiveServices:
         child = add_child()
         involve(child, camhs_worker, role="Mental health practitioner")
         practitioner = users["school"][Role.PRACTITIONER]
+        # Since consent (issue 6) another agency sees an involvement only with the family's
+        # consent and a signed agreement: both given, so this tests the masking itself.
+        share_all(child, camhs_worker.agency, practitioner.agency, by=camhs_worker)
         client = client_for(practitioner)
         open_record(client, child)
         page = client.get(f"/children/{child.pk}/").content.decode()
@@ -154,6 +158,7 @@ class TestSensitiveServices:
     def test_notifications_do_not_name_the_sensitive_service(self, add_child, users, camhs_worker):
         child = add_child()
         teacher = users["school"][Role.PRACTITIONER]
+        share_all(child, camhs_worker.agency, teacher.agency, by=teacher)  # see above: consent and agreement given
         involve(child, teacher)
         involve(child, camhs_worker)
         note = Notification.objects.get(recipient=teacher)

@@ -11,6 +11,7 @@ from django.test import Client
 from conftest import open_record
 from isahub.accounts.models import Role
 from isahub.audit.models import AuditEntry
+from isahub.consent.tests.factories import share_all
 from isahub.involvements.models import Involvement, LeadProfessional, SafeToClose
 from isahub.involvements.services import (
     case_close,
@@ -44,13 +45,16 @@ def test_practitioner_registers_through_the_page_and_colleagues_are_told(
     add_child, teacher, health_visitor, client_for, django_capture_on_commit_callbacks
 ):
     child = add_child()
+    # Since consent (issue 6), colleagues are told only what they may see: here the family
+    # agreed and the two agencies signed an agreement, so the health visitor is told in full.
+    share_all(child, teacher.agency, health_visitor.agency, by=teacher)
     involve(child, health_visitor)
     client = client_for(teacher)
     open_record(client, child)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             f"/children/{child.pk}/involvements/new/",
-            {"role": "Class teacher", "phone": "01632 960123", "email": "", "started_on": "2026-02-02"},
+            {"role": "Class teacher", "phone": "01632 960123", "email": "", "started_on": "2026-02-02", "sharing": "existing"},
         )
     assert response.status_code == 302
     involvement = Involvement.objects.get(child=child, practitioner=teacher)
@@ -208,6 +212,7 @@ def test_api_registers_and_ends_an_involvement(add_child, teacher, token_for):
 
 def test_notifications_page_lists_and_marks_read(add_child, teacher, health_visitor, client_for):
     child = add_child()
+    share_all(child, teacher.agency, health_visitor.agency, by=teacher)  # consent and agreement (issue 6)
     involve(child, health_visitor)
     involve(child, teacher)
     client = client_for(health_visitor)
@@ -230,6 +235,7 @@ def test_lead_form_never_reveals_who_a_sensitive_service_is(add_child, teacher, 
     camhs = AgencyFactory(name="Northbrook CAMHS", kind="camhs", is_sensitive_service=True)
     worker = UserFactory(username="camhs-worker", agency=camhs)
     child = add_child()
+    share_all(child, camhs, teacher.agency, by=teacher)  # consent and agreement given: this tests the masking
     mine = involve(child, teacher)
     involve(child, worker)
     client = client_for(teacher)

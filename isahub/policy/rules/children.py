@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from isahub.accounts.models import Role
 from isahub.children.models import RecordStatus
+from isahub.profiles.loader import current_profile
 
-from .. import relationships
+from .. import inclusion, relationships
 from ..decisions import Decision, Redaction
 from .registry import is_role, rule
 
@@ -31,12 +32,16 @@ def _create(actor, target) -> Decision:
 def _view(actor, child) -> Decision:
     if not is_role(actor, *INDEX_USERS):
         return Decision.refuse(NOT_AN_INDEX_USER)
-    if child.status == RecordStatus.ACTIVE:
-        return Decision.allow("Basic details and who is involved are shared with every index user who gives a reason.")
+    where = inclusion.presence(child) if child.status in (RecordStatus.ACTIVE, RecordStatus.HIDDEN) else None
+    if where == inclusion.SHOWN:
+        # Basic details; anything more is decided item by item by `information.see`.
+        return Decision.allow("Basic details are shared with every index user who gives a reason.")
     if relationships.has_break_glass(actor, child):
         return Decision.allow("You have emergency (break-glass) access to this record for a limited time.")
-    if child.status == RecordStatus.HIDDEN:
+    if where == inclusion.HIDDEN:
         return Decision.refuse("This record is hidden because the family objects to it being shared.")
+    if where == inclusion.ABSENT:
+        return Decision.refuse(inclusion.ABSENT_REASON[current_profile().consent_model])
     return Decision.refuse("This record is archived and cannot be opened.")
 
 

@@ -1,0 +1,238 @@
+"""Reading consent, lawful basis, agreements, notices and the toolkit: always through policy."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Max, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from isahub.accounts.models import Agency
+from isahub.audit.services import audit_record
+from isahub.children.models import Child, HiddenRecordProbe
+from isahub.policy.engine import require
+from isahub.policy.sharing import ConsentState, consent_state, current_of, lawful_bases_in_force
+
+from .models import (
+    ConsentRecord,
+    FairProcessingNotice,
+    InclusionRecord,
+    LawfulBasisRecord,
+    NoticeIssue,
+    ParentConfidentiality,
+    ReviewStatus,
+    SharingAgreement,
+    ToolkitPage,
+)
+
+DUE_WITHIN = dt.timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class ConsentSummary:
+    """What existing consent covers, in words, for the moment of sharing."""
+
+    status: str
+    headline: str
+    kinds: str
+    agencies: str
+    review_on: dt.date | None
+    bases: list[str]
+
+    @property
+    def covers_involvement(self) -> bool:
+        return self.status == "given" and "involvement" in self.kinds
+
+
+def _agency_names(record) -> str:
+    if record.all_agencies:
+        return "all agencies taking part"
+    return ", ".join(a.name for a in record.agencies.order_by("name")) or "no agencies"
+
+
+def describe_state(state: ConsentState) -> str:
+    record = state.record
+    if record is None:
+        return "No consent has been recorded."
+    when = f"{record.given_on:%-d %B %Y}"
+    who = record.get_given_by_display().lower()
+    how = record.get_method_display().lower()
+    return {
+        "given": f"Consent given by {who} on {when} ({how}).",
+        "refused": f"Consent refused by {who} on {when}.",
+        "withdrawn": f"Consent withdrawn by {who} on {when}.",
+        "expired": f"Consent given by {who} on {when} expired on {record.expires_on:%-d %B %Y}." if record.expires_on else "",
+    }[state.status]
+
+
+def consent_summary(*, actor, child: Child) -> ConsentSummary:
+    require(actor, "child.view", child)
+    require(actor, "consent.record", child)
+    state = consent_state(child)
+    record = state.record
+    given = state.status == "given" and record is not None
+    return ConsentSummary(
+        status=state.status,
+        headline=describe_state(state),
+        kinds=record.kinds_display if given and record else "nothing",
+        agencies=_agency_names(record) if given and record else "nobody",
+        review_on=record.review_on if given and record else None,
+        bases=[
+            f"{b.record.get_basis_display()} ({b.record.kinds_display}), recorded {b.record.recorded_at:%-d %B %Y}"
+            for b in lawful_bases_in_force(child)
+        ],
+    )
+
+
+@dataclass
+class ConsentHistory:
+    summary: ConsentSummary
+    consents: list[ConsentRecord]
+    bases: list[LawfulBasisRecord]
+    confidentialities: list[ParentConfidentiality]
+    inclusion: list[InclusionRecord]
+
+
+def consent_history(*, actor, child: Child) -> ConsentHistory:
+    """Every decision about sharing for one child, newest first; reading it is audited."""
+    require(actor, "consent.history", child)
+    history = ConsentHistory(
+        summary=consent_summary(actor=actor, child=child),
+        consents=list(
+            ConsentRecord.objects.filter(child=child)
+            .select_related("taken_by", "taken_for")
+            .prefetch_related("agencies")
+            .order_by("-given_on", "-recorded_at")
+        ),
+        bases=list(LawfulBasisRecord.objects.filter(child=child).select_related("recorded_by", "recorded_for", "reviewed_by")),
+        confidentialities=list(ParentConfidentiality.objects.filter(child=child).select_related("agency", "recorded_by")),
+        inclusion=list(InclusionRecord.objects.filter(child=child).select_related("recorded_by").order_by("-recorded_at")),
+    )
+    audit_record(action="consent.history_viewed", actor=actor, target=child, child_id=str(child.pk))
+    return history
+
+
+def access_lawful_basis(*, actor, record_id) -> LawfulBasisRecord:
+    require(actor, "lawful_basis.review")
+    record = LawfulBasisRecord.objects.select_related("child", "recorded_by", "recorded_for").filter(pk=record_id).first()
+    if record is None:
+        raise Http404("No such record")
+    return record
+
+
+@dataclass
+class Dashboard:
+    awaiting_review: list[LawfulBasisRecord]
+    due_for_review: list[ConsentRecord]
+    probes: list[Any]
+    notices_due: list[NoticeIssue]
+
+
+def consent_dashboard(*, actor) -> Dashboard:
+    """The central team's worklist: lawful bases awaiting review, consents expiring or due
+    for review within 30 days, hidden-record probes, and cohorts due a notice re-issue."""
+    require(actor, "consent.dashboard")
+    today = timezone.localdate()
+    soon = today + DUE_WITHIN
+    by_child: dict = {}
+    for record in ConsentRecord.objects.select_related("child", "taken_for").order_by("given_on", "recorded_at"):
+        by_child.setdefault(record.child_id, []).append(record)
+    current = [current_of(records) for records in by_child.values()]
+    due = sorted(
+        (
+            r
+            for r in current
+            if r is not None
+            and r.decision == "given"
+            and ((r.review_on is not None and r.review_on <= soon) or (r.expires_on is not None and r.expires_on <= soon))
+        ),
+        key=lambda r: min(d for d in (r.review_on, r.expires_on) if d is not None),
+    )
+    probes = list(
+        HiddenRecordProbe.objects.filter(searched_at__gte=timezone.now() - dt.timedelta(days=30))
+        .values("child_id")
+        .annotate(count=Count("id"), reported=Count("id", filter=Q(reported=True)), last=Max("searched_at"))
+        .order_by("-count")[:50]
+    )
+    dashboard = Dashboard(
+        awaiting_review=list(
+            LawfulBasisRecord.objects.filter(review_status=ReviewStatus.AWAITING)
+            .select_related("child", "recorded_by", "recorded_for")
+            .order_by("recorded_at")
+        ),
+        due_for_review=due,
+        probes=probes,
+        notices_due=notices_due(actor=actor),
+    )
+    audit_record(action="consent.dashboard_viewed", actor=actor)
+    return dashboard
+
+
+def agreements_list(*, actor) -> QuerySet[SharingAgreement]:
+    require(actor, "agreement.view")
+    return SharingAgreement.objects.prefetch_related("parties").order_by("-starts_on", "title")
+
+
+def agreements_in_force(*, actor) -> list[SharingAgreement]:
+    today = timezone.localdate()
+    return [a for a in agreements_list(actor=actor) if a.starts_on <= today and (a.ends_on is None or a.ends_on >= today)]
+
+
+def access_agreement(*, actor, agreement_id, purpose: str = "agreement.view") -> SharingAgreement:
+    require(actor, purpose)
+    agreement = SharingAgreement.objects.prefetch_related("parties").filter(pk=agreement_id).first()
+    if agreement is None:
+        raise Http404("No such agreement")
+    return agreement
+
+
+def agreement_signed_copy(*, actor, agreement_id) -> SharingAgreement:
+    agreement = access_agreement(actor=actor, agreement_id=agreement_id)
+    if not agreement.signed_copy:
+        raise Http404("No signed copy")
+    audit_record(action="agreement.downloaded", actor=actor, target=agreement)
+    return agreement
+
+
+def notices_list(*, actor) -> QuerySet[FairProcessingNotice]:
+    require(actor, "notice.manage")
+    return FairProcessingNotice.objects.prefetch_related("issues").order_by("-published_on")
+
+
+def access_notice(*, actor, notice_id) -> FairProcessingNotice:
+    require(actor, "notice.manage")
+    notice = FairProcessingNotice.objects.filter(pk=notice_id).first()
+    if notice is None:
+        raise Http404("No such notice")
+    return notice
+
+
+def notices_due(*, actor) -> list[NoticeIssue]:
+    """For each cohort, its latest issue, when that is due again within 30 days (or overdue)."""
+    require(actor, "notice.manage")
+    soon = timezone.localdate() + DUE_WITHIN
+    latest: dict[str, NoticeIssue] = {}
+    for issue in NoticeIssue.objects.select_related("notice").order_by("issued_on"):
+        latest[issue.cohort] = issue
+    return sorted((i for i in latest.values() if i.due_again_on <= soon), key=lambda i: i.due_again_on)
+
+
+def toolkit_pages(*, actor) -> QuerySet[ToolkitPage]:
+    require(actor, "toolkit.view")
+    return ToolkitPage.objects.select_related("agency").order_by("kind", "title")
+
+
+def access_toolkit_page(*, actor, slug: str, purpose: str = "toolkit.view") -> ToolkitPage:
+    require(actor, purpose)
+    page = ToolkitPage.objects.select_related("agency").filter(slug=slug).first()
+    if page is None:
+        raise Http404("No such page")
+    return page
+
+
+def agency_choices(*, actor) -> QuerySet[Agency]:
+    require(actor, "agencies.list")
+    return Agency.objects.order_by("name")
