@@ -10,7 +10,9 @@ urlpatterns = [
     path("children/", include("isahub.children.urls")),
     path("notifications/", include("isahub.messaging.urls")),
     path("consent/", include("isahub.consent.urls")),
+    path("directory/", include("isahub.directory.urls")),
     path("api/v1/", api_urls()),
+    path("api/oruk/", include("isahub.directory.oruk_urls")),
 ]
 
 if settings.ISAHUB_OIDC_ENABLED:

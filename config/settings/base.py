@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "isahub.involvements",
     "isahub.messaging",
     "isahub.consent",
+    "isahub.directory",
 ]
 
 MIDDLEWARE = [
@@ -216,6 +217,11 @@ ISAHUB_AUDIT_GAP_GRACE_SECONDS = env_int("ISAHUB_AUDIT_GAP_GRACE_SECONDS", 30)
 # view that asks policy. Signed copies are PDF or image files up to this size.
 MEDIA_ROOT = Path(os.environ.get("ISAHUB_MEDIA_ROOT", VAR_DIR / "media"))
 ISAHUB_AGREEMENT_MAX_BYTES = env_int("ISAHUB_AGREEMENT_MAX_BYTES", 10 * 1024 * 1024)
+
+# Service directory: entries not verified for this long are flagged (DOMAIN.md §13), and
+# the public Open Referral UK API answers this many requests per minute per address.
+ISAHUB_DIRECTORY_VERIFY_AFTER_DAYS = env_int("ISAHUB_DIRECTORY_VERIFY_AFTER_DAYS", 183)
+ISAHUB_ORUK_RATE_LIMIT_PER_MINUTE = env_int("ISAHUB_ORUK_RATE_LIMIT_PER_MINUTE", 300)
 
 # A proxy may pass its own request id; only trusted when set.
 ISAHUB_TRUST_REQUEST_ID_HEADER = env_bool("ISAHUB_TRUST_REQUEST_ID_HEADER", False)
