@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "isahub.children",
     "isahub.involvements",
     "isahub.messaging",
+    "isahub.feeds",
     "isahub.consent",
     "isahub.directory",
 ]
@@ -222,6 +223,16 @@ ISAHUB_AGREEMENT_MAX_BYTES = env_int("ISAHUB_AGREEMENT_MAX_BYTES", 10 * 1024 * 1
 # the public Open Referral UK API answers this many requests per minute per address.
 ISAHUB_DIRECTORY_VERIFY_AFTER_DAYS = env_int("ISAHUB_DIRECTORY_VERIFY_AFTER_DAYS", 183)
 ISAHUB_ORUK_RATE_LIMIT_PER_MINUTE = env_int("ISAHUB_ORUK_RATE_LIMIT_PER_MINUTE", 300)
+
+# Agency feeds (docs/feeds.md): a file with more rejected rows than this share loads nothing;
+# a feed row scoring at or above UPPER links automatically, between LOWER and UPPER waits for a
+# data manager, below LOWER adds a child (or waits, for feeds that never add children); a fact
+# another agency set within CONFLICT_WINDOW_DAYS is not overwritten but queued for verification.
+ISAHUB_FEED_MAX_REJECTION_RATE = float(os.environ.get("ISAHUB_FEED_MAX_REJECTION_RATE", "0.05"))
+ISAHUB_FEED_LINK_UPPER = float(os.environ.get("ISAHUB_FEED_LINK_UPPER", "0.90"))
+ISAHUB_FEED_LINK_LOWER = float(os.environ.get("ISAHUB_FEED_LINK_LOWER", "0.55"))
+ISAHUB_FEED_CONFLICT_WINDOW_DAYS = env_int("ISAHUB_FEED_CONFLICT_WINDOW_DAYS", 90)
+ISAHUB_FEED_MAX_UPLOAD_BYTES = env_int("ISAHUB_FEED_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
 
 # A proxy may pass its own request id; only trusted when set.
 ISAHUB_TRUST_REQUEST_ID_HEADER = env_bool("ISAHUB_TRUST_REQUEST_ID_HEADER", False)

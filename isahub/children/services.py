@@ -228,6 +228,22 @@ def child_change_fact(*, actor: User, child: Child, field_name: str, value, sour
         audit_record(action="child.updated", actor=actor, target=child, child_id=str(child.pk), details={"changed": field_name})
 
 
+def child_add_identifier(*, actor: User, child: Child, kind: str, value: str, source: str = "manual") -> ChildIdentifier:
+    """Record a national identifier the child did not have. A different one already held is
+    not replaced here: that is a conflict for a data manager (isahub/feeds)."""
+    require(actor, "child.create")
+    normalise = {IdentifierKind.NHS: normalise_nhs_number, IdentifierKind.UPN: normalise_upn}[IdentifierKind(kind)]
+    value = normalise(value)
+    if ChildIdentifier.objects.filter(child=child, kind=kind).exists():
+        raise ValidationError({kind: "This child already has one; a different one is a conflict to resolve."})
+    if ChildIdentifier.objects.filter(kind=kind, value=value).exists():
+        raise ValidationError({kind: "Another record holds this identifier."})
+    with transaction.atomic():
+        identifier = ChildIdentifier.objects.create(child=child, kind=kind, value=value, **_provenance(actor, source))
+        audit_record(action="child.updated", actor=actor, target=child, child_id=str(child.pk), details={"changed": kind})
+    return identifier
+
+
 def child_break_glass(*, actor: User, child: Child, justification: str) -> BreakGlassGrant:
     """Emergency access for a limited time. The central team is told at once."""
     require(actor, "child.break_glass", child)

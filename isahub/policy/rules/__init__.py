@@ -1,6 +1,6 @@
 """Importing this package registers every rule."""
 
-from . import accounts, children, consent  # noqa: F401
+from . import accounts, children, consent, feeds  # noqa: F401
 from .registry import RULES, rule
 
 __all__ = ["RULES", "rule"]
