@@ -328,3 +328,16 @@ class ToolkitRevision(models.Model):
 
     class Meta:
         ordering = ["-saved_at"]
+
+    @property
+    def blocks(self) -> list[tuple[str, list[str]]]:
+        """The body as ("p", [text]) paragraphs and ("ul", [items]) lists, for the template."""
+        blocks: list[tuple[str, list[str]]] = []
+        for chunk in self.body.replace("\r\n", "\n").split("\n\n"):
+            lines = [line.strip() for line in chunk.split("\n") if line.strip()]
+            items = [line[2:] for line in lines if line.startswith("- ")]
+            if lines and len(items) == len(lines):
+                blocks.append(("ul", items))
+            elif lines:
+                blocks.append(("p", [" ".join(lines)]))
+        return blocks

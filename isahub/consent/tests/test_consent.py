@@ -363,6 +363,6 @@ class TestNoticesAndToolkit:
             },
         )
         page = client_for(teacher).get("/consent/toolkit/seven-questions-before-you-share/").content.decode()
-        assert "clear and legitimate purpose" in page
+        assert "<li>Is there a clear and legitimate purpose?</li>" in page
         assert client_for(teacher).get("/consent/toolkit/seven-questions-before-you-share/edit/").status_code == 403
         assert client_for(teacher).get("/consent/toolkit/new/").status_code == 403

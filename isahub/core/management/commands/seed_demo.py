@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 
 from isahub.accounts.demo import print_logins, seed_accounts
 from isahub.children.demo import demo_children_present, print_story_hints, seed_children
+from isahub.consent.demo import seed_consent
 from isahub.directory.demo import seed_directory
 
 
@@ -22,5 +23,6 @@ class Command(BaseCommand):
         else:
             seed_children(users=users, count=children, stdout=self.stdout)
         seed_directory(users=users, stdout=self.stdout)
+        seed_consent(users=users, stdout=self.stdout)
         print_story_hints(self.stdout)
         print_logins(self.stdout)
