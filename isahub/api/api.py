@@ -16,6 +16,7 @@ register_error_handlers(api)
 from isahub.accounts.api import router as accounts_router  # noqa: E402
 from isahub.audit.api import router as audit_router  # noqa: E402
 from isahub.children.api import router as children_router  # noqa: E402
+from isahub.consent.api import router as consent_router  # noqa: E402
 
 from .health import router as health_router  # noqa: E402
 
@@ -23,3 +24,4 @@ api.add_router("", health_router)
 api.add_router("", accounts_router)
 api.add_router("/audit", audit_router)
 api.add_router("/children", children_router)
+api.add_router("/consent", consent_router)

@@ -366,3 +366,45 @@ class TestNoticesAndToolkit:
         assert "<li>Is there a clear and legitimate purpose?</li>" in page
         assert client_for(teacher).get("/consent/toolkit/seven-questions-before-you-share/edit/").status_code == 403
         assert client_for(teacher).get("/consent/toolkit/new/").status_code == 403
+
+
+class TestApi:
+    def test_consent_over_the_api_follows_the_same_rules(self, add_child, teacher, health_visitor, users, token_for):
+        from django.test import Client
+
+        child = add_child()
+        involve(child, teacher)
+        body = {
+            "decision": "given",
+            "given_by": "parent",
+            "method": "verbal",
+            "evidence_location": "Phone note",
+            "given_on": TODAY.isoformat(),
+            "agency_ids": [teacher.agency_id, health_visitor.agency_id],
+            "kinds": ["involvement"],
+            "review_on": (TODAY + dt.timedelta(days=90)).isoformat(),
+        }
+        reason = {"HTTP_X_ACCESS_REASON": "Recording what the family agreed"}
+        url = f"/api/v1/consent/children/{child.pk}"
+        made = Client().post(url, body, content_type="application/json", **reason, **token_for(teacher))
+        assert made.status_code == 201
+        refused = Client().post(
+            url, body, content_type="application/json", **reason, **token_for(users["school"][Role.DATA_MANAGER])
+        )
+        assert refused.status_code == 403
+        assert (
+            Client()
+            .post(url, {**body, "evidence_location": ""}, content_type="application/json", **reason, **token_for(teacher))
+            .status_code
+            == 400
+        )
+        history = Client().get(url, **reason, **token_for(teacher)).json()
+        assert history["status"] == "given" and set(history["consents"][0]["agencies"]) == {
+            teacher.agency.name,
+            health_visitor.agency.name,
+        }
+        assert Client().get(url, **reason, **token_for(health_visitor)).status_code == 403  # not working with the child
+        assert Client().get(url, **token_for(teacher)).status_code == 403  # no reason given
+        agreement(teacher.agency, health_visitor.agency, by=teacher)
+        listed = Client().get("/api/v1/consent/agreements", **token_for(health_visitor)).json()
+        assert listed[0]["access_level"] == "full"
