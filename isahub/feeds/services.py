@@ -302,7 +302,9 @@ def _setter(source: str, recorded_for_id: int | None) -> int | None:
 
 def _describe(source: str, recorded_for_id: int | None, recorded_at: dt.datetime) -> str:
     agency_id = _setter(source, recorded_for_id)
-    agency = (Agency.objects.filter(pk=agency_id).values_list("name", flat=True).first() if agency_id else None) or "unknown agency"
+    agency = (
+        Agency.objects.filter(pk=agency_id).values_list("name", flat=True).first() if agency_id else None
+    ) or "unknown agency"
     how = f"feed load {load_id_from_source(source)}" if load_id_from_source(source) else source
     return f"{agency} ({how}), {timezone.localtime(recorded_at):%d %b %Y}"[:200]
 
@@ -603,11 +605,13 @@ def _context_for(item: ReviewItem, actor: User) -> tuple[_Load, CleanRow]:
     return _Load(load=item.load, feed=feed, actor=actor, today=timezone.localdate()), row_from_json(feed, item.row)
 
 
-def review_link(*, actor: User, item: ReviewItem, child: Child, note: str = "") -> None:
-    """The row is this child: link it, apply what it says (through the conflict rule), label the pair."""
+def review_link(*, actor: User, item: ReviewItem, child_id: UUID, note: str = "") -> None:
+    """The row is this candidate: link it, apply what it says (through the conflict rule), label the pair."""
     require(actor, "feed.review", item)
+    if str(child_id) not in {c["child_id"] for c in item.candidates}:
+        raise ValidationError({"child": "Choose one of the candidate records."})
     with transaction.atomic():
-        child = Child.objects.get(pk=_survivor(child.pk))
+        child = Child.objects.get(pk=_survivor(child_id))
         ctx, row = _context_for(item, actor)
         _decided(item, actor, ReviewStatus.LINKED, child, note)
         record = SourceRecord.objects.filter(agency=ctx.agency, feed_type=ctx.feed.code, source_id=row.source_id).first()
@@ -626,12 +630,19 @@ def review_link(*, actor: User, item: ReviewItem, child: Child, note: str = "") 
 def review_create(*, actor: User, item: ReviewItem, note: str = "") -> Child:
     """The row is none of the candidates: add it as a new child."""
     require(actor, "feed.review", item)
+    if item.status != ReviewStatus.OPEN:
+        raise ValidationError("This row has already been decided.")
     with transaction.atomic():
         ctx, row = _context_for(item, actor)
         if not (row["address_line_1"] and row["town"] and row["postcode"]):
             raise ValidationError(
                 "This row has no full address, which a new record needs: add the child from 'Add a child' instead."
             )
+        for kind, column in (("nhs", "nhs_number"), ("upn", "upn")):
+            if row[column] and ChildIdentifier.objects.filter(kind=kind, value=row[column]).exists():
+                raise ValidationError(
+                    "Another record already holds this row's identifier: link the row to it, or reject the row."
+                )
         child = _create_child(ctx, row)
         _decided(item, actor, ReviewStatus.CREATED, child, note)
         _remember(ctx, child, row, None)

@@ -167,7 +167,7 @@ def test_an_unreadable_file_loads_nothing(data_manager, school):
 
 def test_a_failure_half_way_leaves_the_database_as_it_was(data_manager, school, monkeypatch):
     rows = [
-        pupil(n, given_names=name, date_of_birth=f"2014-0{n % 9 + 1}-{n}", postcode=f"NB{n % 4 + 1} {n % 9}AB")
+        pupil(n, given_names=name, date_of_birth=f"2014-0{n % 9 + 1}-{n:02d}", postcode=f"NB{n % 4 + 1} {n % 9}AB")
         for n, name in enumerate(["Ada", "Ben", "Cal", "Dev", "Eli", "Fay", "Gus", "Hal", "Ivy", "Jon"], start=10)
     ]
     load(data_manager, school, "school_roll", as_csv(rows[:2]))
