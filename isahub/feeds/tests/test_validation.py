@@ -194,3 +194,12 @@ def test_a_file_that_cannot_be_read_says_why(data, message):
 def test_unknown_columns_are_reported_and_ignored():
     parsed = parse(as_csv([pupil(1) | {"religion": "x"}]), feed=ROLL, fmt="csv")
     assert parsed.ignored_columns == ("religion",)
+
+
+def test_docs_describe_every_feed_type_and_column():
+    text = (SAMPLES.parent / "feeds.md").read_text()
+    for code, feed in FEED_TYPES.items():
+        assert f"(`{code}`)" in text, code
+        section = text.split(f"(`{code}`)", 1)[1].split("### ", 1)[0]
+        for column in feed.columns:
+            assert f"| `{column.name}` |" in section, (code, column.name)
