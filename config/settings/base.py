@@ -104,12 +104,18 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("ISAHUB_DATABASE", "sqlite")
 DB_CONNECT_TIMEOUT = env_int("ISAHUB_DB_CONNECT_TIMEOUT", 5)
 DB_STATEMENT_TIMEOUT_MS = env_int("ISAHUB_DB_STATEMENT_TIMEOUT_MS", 10_000)
+# A server that stops answering on an open connection is cut off by the client after this
+# (isahub/core/backends/postgresql); SQLite waits this long for another writer's lock.
+DB_CLIENT_DEADLINE_MS = env_int("ISAHUB_DB_CLIENT_DEADLINE_MS", DB_STATEMENT_TIMEOUT_MS + 2_000)
+DB_BUSY_TIMEOUT = env_int("ISAHUB_DB_BUSY_TIMEOUT", 5)
 
 
 def database_settings() -> dict:
     if os.environ.get("ISAHUB_DB_ENGINE", "sqlite") == "postgresql":
         return {
-            "ENGINE": "django.db.backends.postgresql",
+            # Django's backend plus a client-side deadline on every round trip.
+            "ENGINE": "isahub.core.backends.postgresql",
+            "CLIENT_DEADLINE_SECONDS": DB_CLIENT_DEADLINE_MS / 1000,
             "NAME": os.environ.get("PGDATABASE", "isahub"),
             "USER": os.environ.get("PGUSER", "isahub"),
             "PASSWORD": os.environ.get("PGPASSWORD", ""),
@@ -120,6 +126,12 @@ def database_settings() -> dict:
             "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
                 "connect_timeout": DB_CONNECT_TIMEOUT,
+                # A vanished host (not a frozen server: see the backend) is noticed by TCP.
+                "keepalives": 1,
+                "keepalives_idle": 30,
+                "keepalives_interval": 5,
+                "keepalives_count": 3,
+                "tcp_user_timeout": DB_CLIENT_DEADLINE_MS,
                 # Every statement has a deadline, and no transaction may sit idle holding
                 # locks (this also bounds how late an audit row can commit: see audit docs).
                 "options": (
@@ -134,7 +146,7 @@ def database_settings() -> dict:
         "NAME": os.environ.get("ISAHUB_SQLITE_PATH", str(VAR_DIR / "isahub.sqlite3")),
         "ATOMIC_REQUESTS": True,
         "OPTIONS": {
-            "timeout": 20,
+            "timeout": DB_BUSY_TIMEOUT,
             "transaction_mode": "IMMEDIATE",
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         },

@@ -22,6 +22,7 @@ from isahub.accounts.services import api_token_create
 from isahub.accounts.tests.factories import AgencyFactory
 from isahub.audit.models import AuditEntry
 from isahub.children.access import SESSION_KEY as REASONS_SESSION_KEY
+from isahub.consent.tests.factories import share_all
 from isahub.core import views as core_views
 from isahub.involvements.services import involvement_register, lead_professional_assign
 from isahub.profiles.loader import current_profile
@@ -351,6 +352,9 @@ def test_record_page_with_a_sensitive_service_withheld(page, school, make_user, 
         for practitioner, role in [(teacher, "Class teacher"), (counsellor, "Counsellor")]:
             involvement_register(actor=practitioner, child=child, role=role, phone="01632 960123", started_on=dt.date(2025, 9, 1))
         lead_professional_assign(actor=teacher, child=child, practitioner=teacher, reason="The family chose her")
+        # Since consent (issue 6): the family agreed and the agencies signed, so what is
+        # withheld here is the sensitive service's name alone.
+        share_all(child, school, young_minds, by=teacher)
     sign_in_as(teacher, session=reasons_given(child))
 
     goto(page, f"/children/{child.pk}/")
@@ -373,12 +377,14 @@ def test_involvement_and_end_involvement_forms(page, live_server, make_user, add
     assert_accessible(page, heading="Record an involvement")
     page.fill("#id_started_on", "")
     submit(page)
-    expect(page.locator(".govuk-error-summary li")).to_have_count(3)  # role, phone and start date
+    # Role, phone and start date, and (since consent, issue 6) whether consent covers sharing it.
+    expect(page.locator(".govuk-error-summary li")).to_have_count(4)
     assert_accessible(page, heading="Record an involvement")
 
     page.fill("#id_role", "Class teacher")
     page.fill("#id_phone", "01632 960123")
     page.fill("#id_started_on", "2025-09-01")
+    page.get_by_label("Not yet: keep it to my agency until consent is recorded").check()
     submit(page)
     expect(page).to_have_url(f"{live_server.url}/children/{child.pk}/")
     with page.expect_navigation():

@@ -79,6 +79,9 @@ def test_practitioner_finds_a_child_despite_a_misspelling_and_records_their_invo
     page.fill("#id_role", "Class teacher")
     page.fill("#id_email", "pat.jones@riverside.example.invalid")
     page.fill("#id_started_on", "2025-09-01")
+    # Since consent (issue 6) the page asks whether consent covers sharing this; no consent
+    # has been asked for yet, so the involvement stays with the practitioner's agency.
+    page.get_by_label("Not yet: keep it to my agency until consent is recorded").check()
     with page.expect_navigation():
         page.get_by_role("button", name="Record involvement").click()
 
