@@ -151,8 +151,8 @@ def services_from_csv_tables(tables: dict[str, list[dict]]) -> list[Any]:
     locations = {}
     for loc in by["location"]:
         loc = dict(loc)
-        loc["addresses"] = [a for a in by["address"] if a.get("location_id") == loc.get("id")]
-        loc["accessibility"] = [a for a in by["accessibility"] if a.get("location_id") == loc.get("id")]
+        loc["addresses"] = [_drop_none(a) for a in by["address"] if a.get("location_id") == loc.get("id")]
+        loc["accessibility"] = [_drop_none(a) for a in by["accessibility"] if a.get("location_id") == loc.get("id")]
         for key in ("latitude", "longitude"):
             loc[key] = _number(loc.get(key))
         locations[loc.get("id")] = loc
@@ -353,6 +353,8 @@ def import_services(records: list[Any], *, agreed_by: str = "", today: dt.date |
     if not valid:
         report.unusable = "No service in the file could be loaded, so nothing was loaded: see the reasons below."
         return report
+    _claimed.clear()
+    _locations_done.clear()
     with transaction.atomic():
         orgs_before = set(Organization.objects.values_list("pk", flat=True))
         existing = set(Service.objects.filter(pk__in=[r["id"] for r in valid]).values_list("pk", flat=True))
@@ -411,9 +413,27 @@ def _load_term(data: dict) -> TaxonomyTerm:
     )
 
 
+_claimed: set[str] = set()
+_locations_done: set[str] = set()
+
+
+def _free_id(model, wanted) -> uuid.UUID:
+    """The file's id for a row, unless another record already holds it (a file may reuse
+    ids across services): then a new one, so nothing belonging to another entry is touched."""
+    try:
+        candidate = uuid.UUID(str(wanted))
+    except ValueError:
+        return uuid.uuid4()
+    key = f"{model._meta.label}:{candidate}"
+    if key in _claimed or model.objects.filter(pk=candidate).exists():
+        return uuid.uuid4()
+    _claimed.add(key)
+    return candidate
+
+
 def _schedule(data: dict, **owner) -> Schedule:
     return Schedule(
-        id=data.get("id") or uuid.uuid4(),
+        id=_free_id(Schedule, data.get("id")),
         valid_from=_date(data.get("valid_from")),
         valid_to=_date(data.get("valid_to")),
         dtstart=_date(data.get("dtstart")),
@@ -457,7 +477,7 @@ def _load_service(s: dict, *, agreed_by: str, today: dt.date) -> None:
     ServiceArea.objects.bulk_create(
         [
             ServiceArea(
-                id=a.get("id") or uuid.uuid4(),
+                id=_free_id(ServiceArea, a.get("id")),
                 service=service,
                 name=a.get("name") or a.get("service_area") or "",
                 description=a.get("service_area") or "",
@@ -471,7 +491,7 @@ def _load_service(s: dict, *, agreed_by: str, today: dt.date) -> None:
     Language.objects.bulk_create(
         [
             Language(
-                id=x.get("id") or uuid.uuid4(),
+                id=_free_id(Language, x.get("id")),
                 service=service,
                 name=x.get("name") or "",
                 code=x.get("code") or "",
@@ -483,7 +503,7 @@ def _load_service(s: dict, *, agreed_by: str, today: dt.date) -> None:
     CostOption.objects.bulk_create(
         [
             CostOption(
-                id=c.get("id") or uuid.uuid4(),
+                id=_free_id(CostOption, c.get("id")),
                 service=service,
                 option=c.get("option") or "",
                 amount=_decimal(c.get("amount")),
@@ -496,7 +516,7 @@ def _load_service(s: dict, *, agreed_by: str, today: dt.date) -> None:
     )
     for c in s.get("contacts") or []:
         contact = Contact.objects.create(
-            id=c.get("id") or uuid.uuid4(),
+            id=_free_id(Contact, c.get("id")),
             service=service,
             name=c.get("name") or "",
             title=c.get("title") or "",
@@ -506,7 +526,7 @@ def _load_service(s: dict, *, agreed_by: str, today: dt.date) -> None:
         Phone.objects.bulk_create(
             [
                 Phone(
-                    id=p.get("id") or uuid.uuid4(),
+                    id=_free_id(Phone, p.get("id")),
                     contact=contact,
                     service=service,
                     number=p["number"],
@@ -522,7 +542,7 @@ def _load_service(s: dict, *, agreed_by: str, today: dt.date) -> None:
             ServiceAttribute.objects.get_or_create(
                 service=service,
                 taxonomy_term=term,
-                defaults={"id": a.get("id") or uuid.uuid4(), "link_type": a.get("link_type") or ""},
+                defaults={"id": _free_id(ServiceAttribute, a.get("id")), "link_type": a.get("link_type") or ""},
             )
     for sal in s.get("service_at_locations") or []:
         loc_data = sal.get("location") or {}
@@ -541,12 +561,15 @@ def _load_service(s: dict, *, agreed_by: str, today: dt.date) -> None:
                 "external_identifier_type": loc_data.get("external_identifier_type") or "",
             },
         )
-        if "addresses" in loc_data:
+        # A location shared by several services in the file is rebuilt once.
+        rebuild = str(location.pk) not in _locations_done
+        _locations_done.add(str(location.pk))
+        if rebuild and "addresses" in loc_data:
             location.addresses.all().delete()
             Address.objects.bulk_create(
                 [
                     Address(
-                        id=a.get("id") or uuid.uuid4(),
+                        id=_free_id(Address, a.get("id")),
                         location=location,
                         **{
                             k: a.get(k) or ""
@@ -558,12 +581,12 @@ def _load_service(s: dict, *, agreed_by: str, today: dt.date) -> None:
                     for a in loc_data.get("addresses") or []
                 ]
             )
-        if "accessibility" in loc_data:
+        if rebuild and "accessibility" in loc_data:
             location.accessibility.all().delete()
             Accessibility.objects.bulk_create(
                 [
                     Accessibility(
-                        id=a.get("id") or uuid.uuid4(),
+                        id=_free_id(Accessibility, a.get("id")),
                         location=location,
                         description=a.get("description") or a.get("accessibility") or "",
                         details=a.get("details") or "",
@@ -572,7 +595,21 @@ def _load_service(s: dict, *, agreed_by: str, today: dt.date) -> None:
                     for a in loc_data.get("accessibility") or []
                 ]
             )
-        link = ServiceAtLocation.objects.create(id=sal.get("id") or uuid.uuid4(), service=service, location=location)
+        if rebuild and "phones" in loc_data:
+            location.phones.all().delete()
+            Phone.objects.bulk_create(
+                [
+                    Phone(
+                        id=_free_id(Phone, p.get("id")),
+                        location=location,
+                        number=p["number"],
+                        description=p.get("description") or "",
+                    )
+                    for p in loc_data.get("phones") or []
+                    if p.get("number")
+                ]
+            )
+        link = ServiceAtLocation.objects.create(id=_free_id(ServiceAtLocation, sal.get("id")), service=service, location=location)
         Schedule.objects.bulk_create([_schedule(x, service_at_location=link) for x in sal.get("schedules") or []])
 
 
