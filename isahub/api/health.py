@@ -1,4 +1,4 @@
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 from ninja import Router, Schema, Status
 
 from isahub.audit.sealing import chain_head
@@ -24,7 +24,9 @@ def health(request):
     """Runs outside the request transaction (see urls.py), so that it can say why the
     database is unavailable instead of failing to begin one."""
     try:
-        with connection.cursor() as cursor:
+        # In a transaction of its own, as every request is: on SQLite this also finds a
+        # writer holding the lock (WAL lets plain reads through).
+        with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         head = chain_head()
     except DatabaseError as error:
