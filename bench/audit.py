@@ -314,6 +314,8 @@ def start_server(variant: str, app: str, args, env: dict[str, str], workdir: Pat
         "--log-level",
         "warning",
     ]
+    if getattr(args, "keep_alive", None):  # longer than clients pause between requests (bench/load.py)
+        command += ["--keep-alive", str(args.keep_alive)]
     # The app's own logs (two JSON lines a request, as in production) go to this file.
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -152,7 +152,8 @@ def check_invariant(responses: list[dict], first_id: int) -> dict:
     logged = {r["request_id"] for r in responses}
     missing_data = [r for r in responses if r["carried"] and sum(by_request[r["request_id"]][a] for a in DATA_ACTIONS) != 1]
     missing_refusal = [r for r in responses if r["status"] == 403 and by_request[r["request_id"]]["access.refused"] != 1]
-    no_request_id = [r for r in responses if not r["request_id"]]
+    unanswered = [r for r in responses if r["status"] == 0]  # the connection failed: the server never answered
+    no_request_id = [r for r in responses if r["status"] and not r["request_id"]]
     orphans = [(rid, dict(actions)) for rid, actions in by_request.items() if rid not in logged]
     return {
         "audit_rows": len(rows),
@@ -160,6 +161,8 @@ def check_invariant(responses: list[dict], first_id: int) -> dict:
         "refusals": sum(1 for r in responses if r["status"] == 403),
         "missing": len(missing_data) + len(missing_refusal),
         "no_request_id": len(no_request_id),
+        "unanswered": len(unanswered),
+        "unanswered_examples": collections.Counter(r.get("error", "") for r in unanswered).most_common(3),
         "orphans": len(orphans),
         "examples": {"missing": (missing_data + missing_refusal)[:3], "orphans": orphans[:3]},
     }
@@ -172,7 +175,8 @@ def print_summary(args, facts: dict, stats: dict, invariant: dict, memory: dict,
     print(f"Machine    : nproc {facts['nproc']}, {facts['cpu']}, {facts['memory']}")
     print(
         f"Run        : {args.users} users, {args.seconds} s measured, think time {args.think_min}-{args.think_max} s; "
-        f"gunicorn {args.workers} x {args.worker_class} ({args.threads} threads); durable PostgreSQL"
+        f"gunicorn {args.workers} x {args.worker_class} ({args.threads} threads, keep-alive {args.keep_alive} s); "
+        "durable PostgreSQL"
     )
     print(f"Directory  : {'read through ' + directory if directory else 'not in this build: its share went to searches'}")
     header = ("operation", "requests", "failures", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms")
@@ -190,7 +194,11 @@ def print_summary(args, facts: dict, stats: dict, invariant: dict, memory: dict,
     )
     print(f"   responses without exactly one audit row: {invariant['missing']}   (must be 0)")
     print(f"   audit rows without a response:           {invariant['orphans']}   (must be 0)")
-    print(f"   responses without an X-Request-ID:       {invariant['no_request_id']}   (must be 0)")
+    print(f"   answers without an X-Request-ID:         {invariant['no_request_id']}   (must be 0)")
+    if invariant["unanswered"]:
+        print(f"   requests the server never answered (connection failed): {invariant['unanswered']}")
+        for error, count in invariant["unanswered_examples"]:
+            print(f"      {count}x {error[:150]}")
     if invariant["missing"] or invariant["orphans"]:
         print(f"   examples: {json.dumps(invariant['examples'], default=str)[:600]}")
     print(f"   audit_verify after sealing: {verify}")
@@ -211,6 +219,13 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--worker-class", default="gthread", choices=["sync", "gthread"])
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (gthread)")
+    parser.add_argument(
+        "--keep-alive",
+        type=int,
+        default=5,
+        help="seconds gunicorn keeps an idle connection (above the think time, so a user's next request never "
+        "races the server closing its connection)",
+    )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--quick", action="store_true", help="smoke run: 10 users for 30 s, 300 children")
     args = parser.parse_args()

@@ -36,6 +36,7 @@ def log(op: str, response, carried: bool) -> None:
                 "status": response.status_code,
                 "request_id": response.headers.get("X-Request-ID", ""),
                 "carried": carried,
+                "error": str(response.error)[:200] if response.status_code == 0 else "",
                 "at": time.time(),
             }
         )
