@@ -137,8 +137,14 @@ def consent_dashboard(*, actor) -> Dashboard:
     require(actor, "consent.dashboard")
     today = timezone.localdate()
     soon = today + DUE_WITHIN
+    # Only children with a given consent due soon can appear; their whole history decides
+    # which record is in force (a later withdrawal takes them off the list).
+    due_soon = Q(review_on__lte=soon) | Q(expires_on__lte=soon)
+    children = ConsentRecord.objects.filter(due_soon, decision="given").values_list("child_id", flat=True).distinct()[:500]
     by_child: dict = {}
-    for record in ConsentRecord.objects.select_related("child", "taken_for").order_by("given_on", "recorded_at"):
+    for record in (
+        ConsentRecord.objects.filter(child_id__in=list(children)).select_related("taken_for").order_by("given_on", "recorded_at")
+    ):
         by_child.setdefault(record.child_id, []).append(record)
     current = [current_of(records) for records in by_child.values()]
     due = sorted(

@@ -408,3 +408,22 @@ class TestApi:
         agreement(teacher.agency, health_visitor.agency, by=teacher)
         listed = Client().get("/api/v1/consent/agreements", **token_for(health_visitor)).json()
         assert listed[0]["access_level"] == "full"
+
+
+class TestDashboard:
+    def test_consents_due_for_review_or_expiring_are_listed(self, add_child, teacher, users, client_for):
+        due = add_child()
+        later = add_child(given_names="Oliver", family_name="Pryce")
+        withdrawn = add_child(given_names="Ruby", family_name="Tanner")
+        expiring = add_child(given_names="Zac", family_name="Moor")
+        for child, review in ((due, 10), (later, 100), (withdrawn, 10)):
+            record = consent(child, by=teacher)
+            record.review_on = TODAY + dt.timedelta(days=review)
+            record.save()
+        consent(withdrawn, by=teacher, decision="withdrawn", given_on=TODAY)
+        consent(expiring, by=teacher, expires_on=TODAY + dt.timedelta(days=5))
+        page = client_for(users["school"][Role.CENTRAL_TEAM]).get("/consent/").content.decode()
+        listed = page.split('data-testid="due-for-review"')[1].split("</ul>")[0]
+        assert str(due.pk)[:8] in listed and str(expiring.pk)[:8] in listed
+        assert str(later.pk)[:8] not in listed and str(withdrawn.pk)[:8] not in listed
+        assert AuditEntry.objects.filter(action="consent.dashboard_viewed").exists()
