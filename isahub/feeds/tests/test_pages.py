@@ -318,3 +318,32 @@ def test_the_command_exits_1_when_refused_and_refuses_non_data_managers(tmp_path
             practitioner.username,
             stdout=io.StringIO(),
         )
+
+
+def test_a_police_row_linked_from_the_queue_records_its_event(client_for, make_user, add_child):
+    from isahub.feeds.models import FeedEvent
+
+    hub = AgencyFactory(name="Northbrook Hub", kind=AgencyKind.HUB)
+    hub_manager = make_user(role=Role.DATA_MANAGER, agency=hub, username="hub-dm")
+    police = AgencyFactory(name="Northbrook Police", kind=AgencyKind.POLICE)
+    amelia = add_child()
+    row = {
+        "source_id": "INC9",
+        "given_names": "Amelia",
+        "family_name": "Hartley",
+        "date_of_birth": "2015-03-27",
+        "postcode": "NB7 1XY",
+        "sex": "M",
+        "notification_date": "2026-10-05",
+    }
+    result = load(hub_manager, police, "police_notifications", as_csv([row]))
+    assert result.queued == 1 and not FeedEvent.objects.exists()  # no event until someone decides who it is
+    item = ReviewItem.objects.get()
+    client = client_for(hub_manager)
+    page = client.get(f"/feeds/review/{item.pk}/").content.decode()
+    assert "Disagrees" in page and "Agrees" in page  # sex and postcode disagree; names and date agree
+    assert client.post(f"/feeds/review/{item.pk}/", {"choice": f"link:{amelia.pk}"}).status_code == 302
+    event = FeedEvent.objects.get()
+    assert (event.child, event.kind, event.agency, str(event.date)) == (amelia, "police_notification", police, "2026-10-05")
+    # a police row never moves the child: the postcode it carried is not an address
+    assert amelia.addresses.get(valid_to__isnull=True).postcode == "NB1 4AA"
