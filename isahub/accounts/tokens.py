@@ -7,7 +7,7 @@ it cannot be guessed from a dictionary), and lookup by hash is a single index pr
 import hashlib
 import secrets
 
-TOKEN_PREFIX = "isa_"  # noqa: S105 (a marker, not a secret)
+TOKEN_PREFIX = "isa_"  # noqa: S105 # nosec B105 # a marker, not a secret
 
 
 def new_token() -> str:

@@ -1,6 +1,6 @@
 from django.core.exceptions import ValidationError
 
-DEMO_PASSWORD = "demo-borough-2026"  # noqa: S105 (published on purpose; refused in production)
+DEMO_PASSWORD = "demo-borough-2026"  # noqa: S105 # nosec B105 # published on purpose; refused in production
 
 
 class NotTheDemoPasswordValidator:

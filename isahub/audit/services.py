@@ -84,7 +84,7 @@ def audit_record(
 
 _INSERT_COLUMNS = [str(f.column) for f in AuditEntry._meta.concrete_fields if f.column != "id"]
 # Table and column names come from the model; every value is a query parameter.
-_INSERT_SQL = "INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING id".format(  # noqa: S608
+_INSERT_SQL = "INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING id".format(  # noqa: S608 # nosec B608 # names from the model, values as parameters
     table=AuditEntry._meta.db_table, columns=", ".join(_INSERT_COLUMNS), values=", ".join(["%s"] * len(_INSERT_COLUMNS))
 )
 

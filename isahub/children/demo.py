@@ -49,7 +49,7 @@ def _school_status(dob: dt.date, today: dt.date) -> str:
 
 def bulk_children(count: int, *, recorded_by: User, schools: list[Agency], gp: Agency, seed: int = 2026) -> list[Child]:
     """Many children at once: three bulk inserts and one for their blocking keys."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311 # synthetic demo data, not security
     today = timezone.localdate()
     records = synthetic.generate_children(count, seed=seed)
     children: list[Child] = []
@@ -268,7 +268,7 @@ def seed_children(*, users: dict[str, User], count: int, stdout) -> None:
         )
 
     crowd = bulk_children(count, recorded_by=data_manager, schools=[primary, academy], gp=gp)
-    rng = random.Random(7)
+    rng = random.Random(7)  # nosec B311 # synthetic demo data, not security
     pool = [
         "practitioner1",
         "practitioner2",

@@ -153,7 +153,7 @@ def _pools() -> _Pools:
     others = {name.replace("_", " "): float(share) for name, share in zip(pairs[::2], pairs[1::2], strict=True)}
     others = {name: share for name, share in others.items() if name not in faker_surnames}
     known = {normalise_name(n) for n in itertools.chain(faker_surnames, others)}
-    rng = random.Random(20260101)  # the made-up tail is the same whatever the seed
+    rng = random.Random(20260101)  # the made-up tail is the same whatever the seed  # nosec B311
     tail = sorted(
         {
             (head + middle + end).capitalize()
@@ -257,7 +257,7 @@ def _sex(rng: random.Random) -> str:
 def generate_children(n: int, seed: int) -> list[ChildRecord]:
     """`n` synthetic children in households, the same for the same seed. names[0] is the legal
     (current) name, postcodes[0] the current postcode."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311 # synthetic people, not security
     pools = _pools()
     geography = _Geography(n, rng, pools.areas)
     children: list[ChildRecord] = []
@@ -551,7 +551,7 @@ def corrupt(record: ChildRecord, rng: random.Random) -> Query:
 
 def make_labelled_query_set(records: list[ChildRecord], n: int, seed: int) -> list[tuple[Query, int, tuple[str, ...]]]:
     """(query, index of the true record, what was changed), `n` of them, the same for the same seed."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311 # synthetic people, not security
     out = []
     for _ in range(n):
         index = rng.randrange(len(records))

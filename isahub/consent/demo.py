@@ -314,7 +314,7 @@ def _stories(users: dict[str, User], agencies: dict[str, Agency], today: dt.date
 
 def _crowd(users: dict[str, User], today: dt.date) -> None:
     """Most synthetic families agreed to share involvement with every agency taking part."""
-    rng = random.Random(11)  # noqa: S311 - synthetic demo data, not security
+    rng = random.Random(11)  # noqa: S311 # nosec B311 # synthetic demo data, not security
     taker = users["central1"]
     ids = list(Child.objects.filter(source=DEMO_SOURCE, consents__isnull=True).values_list("pk", flat=True))
     records = []

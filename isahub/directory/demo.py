@@ -629,7 +629,7 @@ def organisation_names(count: int, rng: random.Random) -> list[tuple[str, str, s
 @transaction.atomic
 def generate_directory(*, organisations: int = 80, services: int = 320, seed: int = 2026, today: dt.date | None = None) -> dict:
     """Create the synthetic directory in bulk. Returns counts."""
-    rng = random.Random(seed)  # noqa: S311 - synthetic demo data, not security
+    rng = random.Random(seed)  # noqa: S311 # nosec B311 # synthetic demo data, not security
     today = today or timezone.localdate()
     load_postcodes()
     vocab = ensure_vocabularies()

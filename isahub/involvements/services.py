@@ -84,7 +84,7 @@ def _tell_those_involved(involvement: Involvement, recipients: list[User]) -> No
         share = decide(recipient, "information.see", Item(involvement.child, InformationKind.INVOLVEMENT, involvement.agency_id))
         if not share.allowed:
             continue
-        if decide(recipient, "involvement.see_service", involvement).is_redacted:
+        if not decide(recipient, "involvement.see_service", involvement).shows_in_full:
             text = f"A service is now involved with {child_name}."
         elif share.is_redacted:
             text = f"{involvement.agency.name} is now working with {child_name}."
