@@ -9,8 +9,9 @@
    file), migrated with `manage.py migrate`; the synthetic directory from the product's own
    generator (`isahub.directory.demo.generate_directory`: organisations, services with
    locations, schedules, languages and taxonomy terms; keyword index built by `index_services`).
-2. Serve: gunicorn on loopback with `config.wsgi` (production settings on PostgreSQL, the
-   local settings on SQLite, which production refuses), the ORUK rate limit lifted.
+2. Serve: gunicorn on loopback with `config.wsgi` (production settings on PostgreSQL, through
+   bench/directory_settings.py, which only serves static files unhashed; the local settings
+   on SQLite, which production refuses), the ORUK rate limit lifted.
 3. Load: a seeded mix of real queries (keywords with and without typos, postcodes with and
    without a distance, needs, service types, Assessment Framework domains, ages, and
    combinations), sent by client processes with keep-alive connections: first one client
@@ -290,7 +291,7 @@ def main() -> int:
         exports, pg_dir = start_postgres()
         env.update(exports)
         # config.wsgi serves production settings; loopback has no TLS proxy, so say it is https.
-        env.update({"DJANGO_SETTINGS_MODULE": "config.settings.production", "DJANGO_SECRET_KEY": "b" * 64,
+        env.update({"DJANGO_SETTINGS_MODULE": "bench.directory_settings", "DJANGO_SECRET_KEY": "b" * 64,
                     "DJANGO_ALLOWED_HOSTS": "127.0.0.1"})  # fmt: skip
     else:
         env.update({"ISAHUB_DB_ENGINE": "sqlite", "ISAHUB_SQLITE_PATH": str(workdir / "bench.sqlite3"),

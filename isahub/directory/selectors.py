@@ -67,7 +67,6 @@ def services_for_results(ids: list) -> list[Service]:
         .prefetch_related(
             Prefetch("service_at_locations", queryset=ServiceAtLocation.objects.select_related("location")),
             "service_at_locations__location__addresses",
-            Prefetch("attributes", queryset=ServiceAttribute.objects.select_related("taxonomy_term__taxonomy")),
         )
     )
     found = {s.pk: s for s in services}
