@@ -1,3 +1,4 @@
+from crispy_forms_gds.helper import FormHelper
 from django import forms
 from django.conf import settings
 
@@ -42,6 +43,7 @@ class ReviewDecisionForm(forms.Form):
 
     def __init__(self, *args, candidate_ids, **kwargs):
         super().__init__(*args, **kwargs)
+        self.helper = FormHelper()  # for the error summary; the template lays the choices out
         self.candidate_ids = {str(c) for c in candidate_ids}
 
     def clean(self):
@@ -57,6 +59,10 @@ class ReviewDecisionForm(forms.Form):
 
 
 class ConflictDecisionForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()  # for the error summary; the template lays the choices out
+
     decision = forms.ChoiceField(
         choices=[("apply", "Apply the feed's value"), ("keep", "Keep the current value")], widget=forms.RadioSelect
     )

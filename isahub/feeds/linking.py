@@ -202,3 +202,16 @@ class Linker:
                 else candidate
             )
         return out
+
+
+def default_linker() -> Linker:
+    """The linker a load uses. ISAHUB_FEED_LINKER "splink" scores with the newest trained Splink
+    model (isahub/linkage, docs/linkage.md), with its own thresholds; with no model trained, or
+    "matcher", this module's matcher scorer and thresholds."""
+    if settings.ISAHUB_FEED_LINKER == "splink":
+        from isahub.linkage.scoring import splink_linker
+
+        linker = splink_linker()
+        if linker is not None:
+            return linker
+    return Linker()

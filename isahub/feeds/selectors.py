@@ -112,6 +112,8 @@ FIELD_LABELS = {
     "date_of_birth": "Date of birth",
     "sex": "Sex",
     "postcode": "Postcode",
+    "nhs_number": "NHS number (model weight)",
+    "upn": "Unique pupil number (model weight)",
 }
 
 

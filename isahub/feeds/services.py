@@ -31,7 +31,7 @@ from isahub.children.models import Child, ChildAddress, ChildFactChange, ChildId
 from isahub.policy.engine import require
 
 from . import feedtypes as ft
-from .linking import CREATE, LINK, Linker, _survivor
+from .linking import CREATE, LINK, Linker, _survivor, default_linker
 from .models import (
     Conflict,
     ConflictStatus,
@@ -138,7 +138,7 @@ def feed_import(
             loaded_at=timezone.now(),
         )
         ctx = _Load(load=load, feed=feed, actor=actor, today=today)
-        _load_rows(ctx, checked, linker or Linker(), progress)
+        _load_rows(ctx, checked, linker or default_linker(), progress)
         if feed.snapshot:
             _end_missing(ctx)
         for name in COUNTS:
@@ -192,6 +192,9 @@ def _unchanged(base: dict, rows: int, started: float, actor: User) -> FeedLoad:
 
 def _load_rows(ctx: _Load, checked: Validated, linker: Linker, progress: Progress | None) -> None:
     total = len(checked.good)
+    prepare = getattr(linker.scorer, "prepare", None)
+    if prepare is not None:  # a scorer that scores the whole extract at once (isahub/linkage)
+        prepare(checked.good)
     for done, row in enumerate(checked.good, start=1):
         load_row(ctx, row, linker)
         if progress and (done % 100 == 0 or done == total):

@@ -35,7 +35,7 @@ def home(request):
 @require_http_methods(["GET", "POST"])
 def upload(request):
     agencies = selectors.agencies_for_loading(actor=request.user)
-    form = UploadForm(request.POST or None, request.FILES or None, agencies=agencies)
+    form = UploadForm(request.POST if request.method == "POST" else None, request.FILES or None, agencies=agencies)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -78,7 +78,9 @@ def review_queue(request):
 @require_http_methods(["GET", "POST"])
 def review_item(request, item_id: int):
     view = selectors.access_review_item(actor=request.user, item_id=item_id)
-    form = ReviewDecisionForm(request.POST or None, candidate_ids=[c.child_id for c in view.candidates])
+    form = ReviewDecisionForm(
+        request.POST if request.method == "POST" else None, candidate_ids=[c.child_id for c in view.candidates]
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -107,7 +109,7 @@ def conflict_queue(request):
 @require_http_methods(["GET", "POST"])
 def conflict(request, conflict_id: int):
     item, record = selectors.access_conflict(actor=request.user, conflict_id=conflict_id)
-    form = ConflictDecisionForm(request.POST or None)
+    form = ConflictDecisionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.conflict_resolve(
