@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "isahub.involvements",
     "isahub.messaging",
     "isahub.feeds",
+    "isahub.linkage",
     "isahub.consent",
     "isahub.directory",
 ]
@@ -245,6 +246,15 @@ ISAHUB_FEED_LINK_UPPER = float(os.environ.get("ISAHUB_FEED_LINK_UPPER", "0.90"))
 ISAHUB_FEED_LINK_LOWER = float(os.environ.get("ISAHUB_FEED_LINK_LOWER", "0.55"))
 ISAHUB_FEED_CONFLICT_WINDOW_DAYS = env_int("ISAHUB_FEED_CONFLICT_WINDOW_DAYS", 90)
 ISAHUB_FEED_MAX_UPLOAD_BYTES = env_int("ISAHUB_FEED_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
+
+# Probabilistic linkage (docs/linkage.md): "splink" scores feed rows with the newest trained
+# Splink model (the deterministic matcher when none is trained); "matcher" always uses the matcher.
+# A Splink match probability at or above UPPER links, between LOWER and UPPER waits for review.
+ISAHUB_FEED_LINKER = os.environ.get("ISAHUB_FEED_LINKER", "splink")
+ISAHUB_LINKAGE_UPPER = float(os.environ.get("ISAHUB_LINKAGE_UPPER", "0.99"))
+ISAHUB_LINKAGE_LOWER = float(os.environ.get("ISAHUB_LINKAGE_LOWER", "0.50"))
+ISAHUB_LINKAGE_DEDUPE_THRESHOLD = float(os.environ.get("ISAHUB_LINKAGE_DEDUPE_THRESHOLD", "0.90"))
+ISAHUB_LINKAGE_CANDIDATES = os.environ.get("ISAHUB_LINKAGE_CANDIDATES", "keys")  # keys | index
 
 # A proxy may pass its own request id; only trusted when set.
 ISAHUB_TRUST_REQUEST_ID_HEADER = env_bool("ISAHUB_TRUST_REQUEST_ID_HEADER", False)
