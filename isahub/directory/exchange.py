@@ -353,13 +353,12 @@ def import_services(records: list[Any], *, agreed_by: str = "", today: dt.date |
     if not valid:
         report.unusable = "No service in the file could be loaded, so nothing was loaded: see the reasons below."
         return report
-    _claimed.clear()
-    _locations_done.clear()
+    state = _LoadState()
     with transaction.atomic():
         orgs_before = set(Organization.objects.values_list("pk", flat=True))
         existing = set(Service.objects.filter(pk__in=[r["id"] for r in valid]).values_list("pk", flat=True))
         for record in valid:
-            _load_service(record, agreed_by=agreed_by, today=today or timezone.localdate())
+            _load_service(state, record, agreed_by=agreed_by, today=today or timezone.localdate())
         report.loaded = len(valid)
         report.updated = len(existing)
         report.created = report.loaded - report.updated
@@ -413,27 +412,30 @@ def _load_term(data: dict) -> TaxonomyTerm:
     )
 
 
-_claimed: set[str] = set()
-_locations_done: set[str] = set()
+@dataclass
+class _LoadState:
+    """What one import has done so far: the ids it has given out, the locations it rebuilt."""
+
+    claimed: set[str] = field(default_factory=set)
+    locations_done: set[str] = field(default_factory=set)
+
+    def free_id(self, model, wanted) -> uuid.UUID:
+        """The file's id for a row, unless another record already holds it (a file may reuse
+        ids across services): then a new one, so nothing belonging to another entry is touched."""
+        try:
+            candidate = uuid.UUID(str(wanted))
+        except ValueError:
+            return uuid.uuid4()
+        key = f"{model._meta.label}:{candidate}"
+        if key in self.claimed or model.objects.filter(pk=candidate).exists():
+            return uuid.uuid4()
+        self.claimed.add(key)
+        return candidate
 
 
-def _free_id(model, wanted) -> uuid.UUID:
-    """The file's id for a row, unless another record already holds it (a file may reuse
-    ids across services): then a new one, so nothing belonging to another entry is touched."""
-    try:
-        candidate = uuid.UUID(str(wanted))
-    except ValueError:
-        return uuid.uuid4()
-    key = f"{model._meta.label}:{candidate}"
-    if key in _claimed or model.objects.filter(pk=candidate).exists():
-        return uuid.uuid4()
-    _claimed.add(key)
-    return candidate
-
-
-def _schedule(data: dict, **owner) -> Schedule:
+def _schedule(state: _LoadState, data: dict, **owner) -> Schedule:
     return Schedule(
-        id=_free_id(Schedule, data.get("id")),
+        id=state.free_id(Schedule, data.get("id")),
         valid_from=_date(data.get("valid_from")),
         valid_to=_date(data.get("valid_to")),
         dtstart=_date(data.get("dtstart")),
@@ -450,7 +452,7 @@ def _schedule(data: dict, **owner) -> Schedule:
     )
 
 
-def _load_service(s: dict, *, agreed_by: str, today: dt.date) -> None:
+def _load_service(state: _LoadState, s: dict, *, agreed_by: str, today: dt.date) -> None:
     org_data = s.get("organization") if isinstance(s.get("organization"), dict) and s["organization"].get("name") else None
     org = (
         _load_org(org_data, agreed_by=agreed_by, today=today)
@@ -473,11 +475,11 @@ def _load_service(s: dict, *, agreed_by: str, today: dt.date) -> None:
         related.all().delete()
     service.attributes.all().delete()
     service.service_at_locations.all().delete()
-    Schedule.objects.bulk_create([_schedule(x, service=service) for x in s.get("schedules") or []])
+    Schedule.objects.bulk_create([_schedule(state, x, service=service) for x in s.get("schedules") or []])
     ServiceArea.objects.bulk_create(
         [
             ServiceArea(
-                id=_free_id(ServiceArea, a.get("id")),
+                id=state.free_id(ServiceArea, a.get("id")),
                 service=service,
                 name=a.get("name") or a.get("service_area") or "",
                 description=a.get("service_area") or "",
@@ -491,7 +493,7 @@ def _load_service(s: dict, *, agreed_by: str, today: dt.date) -> None:
     Language.objects.bulk_create(
         [
             Language(
-                id=_free_id(Language, x.get("id")),
+                id=state.free_id(Language, x.get("id")),
                 service=service,
                 name=x.get("name") or "",
                 code=x.get("code") or "",
@@ -503,7 +505,7 @@ def _load_service(s: dict, *, agreed_by: str, today: dt.date) -> None:
     CostOption.objects.bulk_create(
         [
             CostOption(
-                id=_free_id(CostOption, c.get("id")),
+                id=state.free_id(CostOption, c.get("id")),
                 service=service,
                 option=c.get("option") or "",
                 amount=_decimal(c.get("amount")),
@@ -516,7 +518,7 @@ def _load_service(s: dict, *, agreed_by: str, today: dt.date) -> None:
     )
     for c in s.get("contacts") or []:
         contact = Contact.objects.create(
-            id=_free_id(Contact, c.get("id")),
+            id=state.free_id(Contact, c.get("id")),
             service=service,
             name=c.get("name") or "",
             title=c.get("title") or "",
@@ -526,7 +528,7 @@ def _load_service(s: dict, *, agreed_by: str, today: dt.date) -> None:
         Phone.objects.bulk_create(
             [
                 Phone(
-                    id=_free_id(Phone, p.get("id")),
+                    id=state.free_id(Phone, p.get("id")),
                     contact=contact,
                     service=service,
                     number=p["number"],
@@ -542,7 +544,7 @@ def _load_service(s: dict, *, agreed_by: str, today: dt.date) -> None:
             ServiceAttribute.objects.get_or_create(
                 service=service,
                 taxonomy_term=term,
-                defaults={"id": _free_id(ServiceAttribute, a.get("id")), "link_type": a.get("link_type") or ""},
+                defaults={"id": state.free_id(ServiceAttribute, a.get("id")), "link_type": a.get("link_type") or ""},
             )
     for sal in s.get("service_at_locations") or []:
         loc_data = sal.get("location") or {}
@@ -562,14 +564,14 @@ def _load_service(s: dict, *, agreed_by: str, today: dt.date) -> None:
             },
         )
         # A location shared by several services in the file is rebuilt once.
-        rebuild = str(location.pk) not in _locations_done
-        _locations_done.add(str(location.pk))
+        rebuild = str(location.pk) not in state.locations_done
+        state.locations_done.add(str(location.pk))
         if rebuild and "addresses" in loc_data:
             location.addresses.all().delete()
             Address.objects.bulk_create(
                 [
                     Address(
-                        id=_free_id(Address, a.get("id")),
+                        id=state.free_id(Address, a.get("id")),
                         location=location,
                         **{
                             k: a.get(k) or ""
@@ -586,7 +588,7 @@ def _load_service(s: dict, *, agreed_by: str, today: dt.date) -> None:
             Accessibility.objects.bulk_create(
                 [
                     Accessibility(
-                        id=_free_id(Accessibility, a.get("id")),
+                        id=state.free_id(Accessibility, a.get("id")),
                         location=location,
                         description=a.get("description") or a.get("accessibility") or "",
                         details=a.get("details") or "",
@@ -600,7 +602,7 @@ def _load_service(s: dict, *, agreed_by: str, today: dt.date) -> None:
             Phone.objects.bulk_create(
                 [
                     Phone(
-                        id=_free_id(Phone, p.get("id")),
+                        id=state.free_id(Phone, p.get("id")),
                         location=location,
                         number=p["number"],
                         description=p.get("description") or "",
@@ -609,8 +611,10 @@ def _load_service(s: dict, *, agreed_by: str, today: dt.date) -> None:
                     if p.get("number")
                 ]
             )
-        link = ServiceAtLocation.objects.create(id=_free_id(ServiceAtLocation, sal.get("id")), service=service, location=location)
-        Schedule.objects.bulk_create([_schedule(x, service_at_location=link) for x in sal.get("schedules") or []])
+        link = ServiceAtLocation.objects.create(
+            id=state.free_id(ServiceAtLocation, sal.get("id")), service=service, location=location
+        )
+        Schedule.objects.bulk_create([_schedule(state, x, service_at_location=link) for x in sal.get("schedules") or []])
 
 
 def _decimal(value) -> Decimal | None:
