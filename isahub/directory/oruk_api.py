@@ -9,7 +9,6 @@ Directory entries hold no personal data, so reads are not audited (docs/director
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import time
 import uuid
@@ -245,7 +244,3 @@ def service_at_location(request: HttpRequest, id: str) -> HttpResponse:  # noqa:
     if found is None:
         return error(404, "No service at a location has that id.")
     return _json(oruk.sal_full(found))
-
-
-def dumps(data) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True)

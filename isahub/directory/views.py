@@ -11,8 +11,6 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -91,12 +89,13 @@ def a_to_z(request):
         letter = "A"
     outcome = selectors.directory_search(query=ServiceQuery(letter=letter))
     page = Paginator(outcome.ids, 50).get_page(request.GET.get("page"))
+    in_use = selectors.letters_in_use()
     return render(
         request,
         "directory/a_to_z.html",
         {
             "letter": letter,
-            "letters": [(c, c in selectors.letters_in_use()) for c in string.ascii_uppercase],
+            "letters": [(c, c in in_use) for c in string.ascii_uppercase],
             "page": page,
             "links": _page_links(request, page),
             "services": selectors.services_in_order(list(page.object_list)),
@@ -252,7 +251,3 @@ def directory_export(request):
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-def search_url(**params) -> str:
-    return reverse("directory:directory-search") + "?" + urlencode(params, doseq=True)
