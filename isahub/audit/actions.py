@@ -65,6 +65,7 @@ ACTIONS: dict[str, str] = {
     "consent.withdrawn": "Recorded the withdrawal of consent to share information",
     "consent.parent_confidentiality": "Recorded a child's request that something is not shared with their parents",
     "consent.inclusion_recorded": "Recorded a family's decision about the child being on the index",
+    "consent.parent_confidentiality_ended": "Ended a child's request that something is not shared with their parents",
     "consent.history_viewed": "Read a child's consent history",
     "consent.dashboard_viewed": "Opened the consent dashboard",
     "lawful_basis.recorded": "Recorded a lawful basis for sharing without consent",

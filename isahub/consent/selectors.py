@@ -115,6 +115,15 @@ def consent_history(*, actor, child: Child) -> ConsentHistory:
     return history
 
 
+def access_parent_confidentiality(*, actor, child: Child, record_id) -> ParentConfidentiality:
+    require(actor, "child.view", child)
+    require(actor, "consent.record", child)
+    record = ParentConfidentiality.objects.filter(child=child, pk=record_id).select_related("child").first()
+    if record is None:
+        raise Http404("No such request")
+    return record
+
+
 def access_lawful_basis(*, actor, record_id) -> LawfulBasisRecord:
     require(actor, "lawful_basis.review")
     record = LawfulBasisRecord.objects.select_related("child", "recorded_by", "recorded_for").filter(pk=record_id).first()

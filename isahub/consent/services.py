@@ -557,3 +557,16 @@ def involvement_register_with_sharing(*, actor: User, child: Child, answer: Shar
     with transaction.atomic():
         sharing_answer_record(actor=actor, child=child, kind=InformationKind.INVOLVEMENT, answer=answer)
         return involvement_register(actor=actor, child=child, **involvement)
+
+
+def parent_confidentiality_end(*, actor: User, record: ParentConfidentiality) -> ParentConfidentiality:
+    """The child says their parents may now be told: the request ends, and stays in the history."""
+    require(actor, "child.view", record.child)
+    require(actor, "consent.record", record.child)
+    if record.ended_at is not None:
+        raise ValidationError("This request has already ended.")
+    with transaction.atomic():
+        record.ended_at, record.ended_by = timezone.now(), actor
+        record.save(update_fields=["ended_at", "ended_by", "updated_at"])
+        audit_record(action="consent.parent_confidentiality_ended", actor=actor, target=record, child_id=str(record.child_id))
+    return record

@@ -9,6 +9,7 @@ urlpatterns = [
     path("children/<uuid:child_id>/new/", views.consent_new, name="new"),
     path("children/<uuid:child_id>/lawful-basis/", views.lawful_basis_new, name="lawful-basis"),
     path("children/<uuid:child_id>/not-for-parents/", views.confidentiality_new, name="confidentiality"),
+    path("children/<uuid:child_id>/not-for-parents/<uuid:record_id>/end/", views.confidentiality_end, name="confidentiality-end"),
     path("children/<uuid:child_id>/index-decision/", views.inclusion_new, name="inclusion"),
     path("lawful-basis/<uuid:record_id>/review/", views.review, name="review"),
     path("agreements/", views.agreements, name="agreements"),

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from isahub.children.access import current_reason
 from isahub.children.selectors import find_child
@@ -167,6 +167,21 @@ def confidentiality_new(request, child_id):
             messages.success(request, "The child's request has been recorded. It is honoured wherever a parent could see it.")
             return redirect("children:record", child_id=child.pk)
     return _form_page(request, form, "The child asks that something is not shared with their parents", f"/children/{child.pk}/")
+
+
+@require_POST
+def confidentiality_end(request, child_id, record_id):
+    child, has_reason = _child_behind_reason(request, child_id)
+    if not has_reason:
+        return redirect("children:reason", child_id=child.pk)
+    record = selectors.access_parent_confidentiality(actor=request.user, child=child, record_id=record_id)
+    try:
+        services.parent_confidentiality_end(actor=request.user, record=record)
+    except ValidationError as error:
+        messages.info(request, " ".join(error.messages))
+    else:
+        messages.success(request, "The request has ended: the child's parents may now be told. It stays in the history.")
+    return redirect("consent:child", child_id=child.pk)
 
 
 @require_http_methods(["GET", "POST"])

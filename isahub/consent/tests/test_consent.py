@@ -316,6 +316,25 @@ class TestChildAsksNotToTellParents:
         # A practitioner is never a family viewer.
         assert not decide(teacher, "family.see", school_item).allowed
 
+    def test_the_request_can_end_and_stays_in_the_history(self, add_child, teacher, client_for):
+        child = add_child()
+        involve(child, teacher)
+        with transaction.atomic():
+            request = services.parent_confidentiality_record(
+                actor=teacher, child=child, request="Not my dad, for now.", kinds=["involvement"], sufficient_understanding=True
+            )
+        parent = FamilyViewer(child_id=child.pk, relationship="parent")
+        item = Item(child, "involvement", teacher.agency_id)
+        assert not decide(parent, "family.see", item).allowed
+        client = client_for(teacher)
+        open_record(client, child)
+        page = client.get(f"/consent/children/{child.pk}/").content.decode()
+        assert f"/consent/children/{child.pk}/not-for-parents/{request.pk}/end/" in page
+        assert client.post(f"/consent/children/{child.pk}/not-for-parents/{request.pk}/end/").status_code == 302
+        assert decide(parent, "family.see", item).allowed
+        assert "Not my dad, for now." in client.get(f"/consent/children/{child.pk}/").content.decode()
+        assert AuditEntry.objects.filter(action="consent.parent_confidentiality_ended").exists()
+
     def test_only_a_child_of_sufficient_understanding_can_ask(self, add_child, teacher):
         with pytest.raises(ValidationError):
             services.parent_confidentiality_record(
