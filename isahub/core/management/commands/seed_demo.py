@@ -8,6 +8,7 @@ from isahub.accounts.demo import print_logins, seed_accounts
 from isahub.children.demo import demo_children_present, print_story_hints, seed_children
 from isahub.consent.demo import seed_consent
 from isahub.directory.demo import seed_directory
+from isahub.feeds.demo import seed_feeds
 
 
 class Command(BaseCommand):
@@ -24,5 +25,6 @@ class Command(BaseCommand):
             seed_children(users=users, count=children, stdout=self.stdout)
         seed_directory(users=users, stdout=self.stdout)
         seed_consent(users=users, stdout=self.stdout)
+        seed_feeds(users=users, stdout=self.stdout)
         print_story_hints(self.stdout)
         print_logins(self.stdout)
