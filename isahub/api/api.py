@@ -2,8 +2,15 @@ from ninja import NinjaAPI
 
 from .auth import PersonalTokenAuth
 from .errors import register_error_handlers
+from .openapi import add_common_responses
 
-api = NinjaAPI(
+
+class IsahubAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        return add_common_responses(super().get_openapi_schema(*args, **kwargs))
+
+
+api = IsahubAPI(
     title="isahub API",
     version="1",
     description="The same rules as the pages: every call is authorised by the policy layer and audited.",

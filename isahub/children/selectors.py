@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from isahub.audit.services import audit_record
@@ -86,7 +87,8 @@ class ChildRecordView:
 def find_child(child_id) -> Child:
     try:
         return Child.objects.select_related("school", "gp_practice").get(pk=child_id)
-    except (Child.DoesNotExist, ValueError, TypeError):
+    except (Child.DoesNotExist, ValueError, TypeError, ValidationError):
+        # Not a UUID (Django's UUID field raises ValidationError): no such record either.
         raise Http404("No such record") from None
 
 
