@@ -51,7 +51,9 @@ def upload(request):
             form.add_error(None, error.messages)
         else:
             return redirect("feeds:load", load_id=load.pk)
-    return render(request, "feeds/upload.html", {"form": form, "feed_types": FEED_TYPES.values()})
+    from isahub.linkage.scoring import describe_linker
+
+    return render(request, "feeds/upload.html", {"form": form, "feed_types": FEED_TYPES.values(), "linker": describe_linker()})
 
 
 def load_report(request, load_id: int):

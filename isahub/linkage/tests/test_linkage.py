@@ -268,3 +268,14 @@ def test_the_index_reader_skips_merged_records_and_orders_current_details_first(
     amelia = next(p for p in people if p.names and p.names[0] == ("Amelia", "Hartley"))
     assert amelia.postcodes == ("NB1 4AA",)
     assert engine.frame([standardise(amelia)]).shape == (1, 17)
+
+
+def test_the_upload_page_says_which_linker_matches_rows(db, data_manager, school, client_for, settings):
+    settings.ISAHUB_FEED_LINKER = "splink"
+    page = client_for(data_manager).get(reverse("feeds:upload"))
+    assert "the deterministic matcher: no Splink linkage model has been trained yet" in page.content.decode()
+    from django.utils import timezone
+
+    LinkageModel.objects.create(version=4, model={}, splink_version="4", trained_at=timezone.now(), index_rows=1234, u_pairs=1)
+    page = client_for(data_manager).get(reverse("feeds:upload"))
+    assert "Splink model v4" in page.content.decode() and "1,234 children" in page.content.decode()
