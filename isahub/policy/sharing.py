@@ -6,8 +6,8 @@ held by that agency, about this child?", in a fixed order (ADR 5):
   1. the viewer's role (data managers see basic details only);
   2. the agency's own information is always its own;
   3. emergency (break-glass) access shows everything, and the central team was told;
-  4. the family's consent in force, or else a lawful basis, must cover the viewer's
-     agency and the kind of information;
+  4. the family's consent in force, or else a lawful basis recorded by the agency that
+     holds the information, must cover the viewer's agency and the kind of information;
   5. an information-sharing agreement in force today, signed by the viewer's agency and
      the agency holding the information, must cover the kind, and sets the access level;
   6. the viewer's relationship to the child (involved, lead professional or deputy)
@@ -123,8 +123,15 @@ class BasisInForce:
     record: LawfulBasisRecord
     agency_ids: frozenset[int]
 
-    def covers(self, agency_id: int | None, kind: str) -> bool:
-        return agency_id is not None and self.record.covers(kind) and (self.record.all_agencies or agency_id in self.agency_ids)
+    def covers(self, agency_id: int | None, kind: str, holder_id: int) -> bool:
+        """A lawful basis lets the agency that recorded it share *its own* information: a
+        practitioner cannot claim one for what another agency holds."""
+        return (
+            agency_id is not None
+            and holder_id == self.record.recorded_for_id
+            and self.record.covers(kind)
+            and (self.record.all_agencies or agency_id in self.agency_ids)
+        )
 
 
 def lawful_bases_in_force(child: Any, *, today: dt.date | None = None) -> list[BasisInForce]:
@@ -250,7 +257,7 @@ def _decide(actor: Any, kind: InformationKind, holder_id: int, facts: SharingFac
     if facts.consent.covers(actor.agency_id, kind):
         because = f"{facts.consent.who.capitalize()} agreed to share {kind_label(kind)} information with {facts.agency_name}."
     else:
-        basis = next((b for b in facts.bases if b.covers(actor.agency_id, kind)), None)
+        basis = next((b for b in facts.bases if b.covers(actor.agency_id, kind, holder_id)), None)
         if basis is None:
             return Decision.refuse(facts.consent.refusal(kind, facts.agency_name))
         because = f"Shared without consent on a recorded lawful basis: {basis.record.get_basis_display()}."

@@ -149,3 +149,19 @@ def test_no_export_carries_what_the_page_hides(add_child, worker, teacher, users
     csv = b"".join(response.streaming_content).decode()
     assert "involvement.registered" in csv and "child.viewed" in csv
     assert "Substance misuse key worker" not in csv and "01632 969999" not in csv
+
+
+def test_a_lawful_basis_covers_only_the_recording_agencys_information(add_child, yot, worker, teacher, users, client_for):
+    """A youth offending worker may justify sharing their own involvement with the police,
+    never the school's."""
+    from isahub.consent.tests.factories import lawful_basis
+
+    police = UserFactory(username="officer", agency=AgencyFactory(name="Northbrook Police", kind="police"))
+    child = add_child()
+    lawful_basis(child, by=worker, agencies=[police.agency])
+    agreement(yot, teacher.agency, police.agency, by=worker)
+    involve(child, worker)
+    involve(child, teacher, role="Class teacher", phone="01632 960111")
+    body = page(police, child, client_for)
+    assert "Quennell" in body and "Youth justice worker" in body
+    assert teacher.last_name not in body and "Class teacher" not in body
