@@ -142,7 +142,7 @@ def _agreements(central: User, agencies: dict[str, Agency], today: dt.date) -> N
         "Northbrook CAMHS",
         "Northbrook Youth Offending Team",
     ]
-    specs = [
+    specs: list[tuple[str, str, str, list[str], dt.date, dt.date | None, str, list[str]]] = [
         (
             "protocol",
             PROTOCOL,
@@ -168,7 +168,7 @@ def _agreements(central: User, agencies: dict[str, Agency], today: dt.date) -> N
             today - dt.timedelta(days=400),
             None,
             AccessLevel.SUMMARY,
-            [InformationKind.INVOLVEMENT],
+            [InformationKind.INVOLVEMENT.value],
         ),
         (
             "dpa",
@@ -178,7 +178,7 @@ def _agreements(central: User, agencies: dict[str, Agency], today: dt.date) -> N
             today - dt.timedelta(days=800),
             today - dt.timedelta(days=90),
             AccessLevel.FULL,
-            [InformationKind.INVOLVEMENT],
+            [InformationKind.INVOLVEMENT.value],
         ),
     ]
     for kind, title, reference, parties, starts, ends, level, kinds in specs:
@@ -192,7 +192,7 @@ def _agreements(central: User, agencies: dict[str, Agency], today: dt.date) -> N
                 starts_on=starts,
                 ends_on=ends,
                 access_level=level,
-                kinds=[str(k) for k in kinds],
+                kinds=kinds,
             ),
         )
 
