@@ -75,7 +75,8 @@ MIDDLEWARE = [
     "isahub.accounts.middleware.VettingMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "django_structlog.middlewares.RequestMiddleware",
+    # django-structlog's, logging each request's route rather than its raw path.
+    "isahub.core.request_logging.RequestMiddleware",
     "isahub.policy.middleware.AccessRefusedMiddleware",
     # Last, so that a lockout is seen after authentication has run.
     "axes.middleware.AxesMiddleware",
@@ -318,7 +319,8 @@ LOGGING = {
             ],
         },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "filters": {"withhold_paths": {"()": "isahub.core.logging.WithholdPaths"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["withhold_paths"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("ISAHUB_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.request": {"level": "ERROR"},

@@ -95,6 +95,8 @@ def validate_new_child(details: NewChild, *, today: dt.date) -> dict[str, str]:
 def child_create(*, actor: User, details: NewChild, source: str = "manual") -> Child:
     require(actor, "child.create")
     errors = validate_new_child(details, today=timezone.localdate())
+    if not errors:
+        errors = _identifiers_already_held(details)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -124,6 +126,20 @@ def child_create(*, actor: User, details: NewChild, source: str = "manual") -> C
         rebuild_search_keys(child)
         audit_record(action="child.created", actor=actor, target=child, child_id=str(child.pk), details={"source": source})
     return child
+
+
+def _identifiers_already_held(details: NewChild) -> dict[str, str]:
+    """A national identifier belongs to one child: say so before the database has to (its
+    unique-constraint error would be a 500, and PostgreSQL would log the number)."""
+    errors = {}
+    for name, kind, normalise, label in (
+        ("nhs_number", IdentifierKind.NHS, normalise_nhs_number, "NHS number"),
+        ("upn", IdentifierKind.UPN, normalise_upn, "unique pupil number"),
+    ):
+        value = getattr(details, name)
+        if value and ChildIdentifier.objects.filter(kind=kind, value=normalise(value)).exists():
+            errors[name] = f"A child with this {label} is already on the index. Search for them instead of adding them again."
+    return errors
 
 
 def _add_names(child: Child, details: NewChild, actor, source: str) -> None:

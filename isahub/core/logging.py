@@ -8,6 +8,7 @@ exception's type, never its message.
 
 from __future__ import annotations
 
+import logging
 import sys
 import traceback
 from collections.abc import MutableMapping
@@ -62,3 +63,48 @@ def format_exc_info_without_messages(
     if info is not None:
         event_dict["exception"] = traceback_without_messages(info[1])
     return event_dict
+
+
+def loggable_path(path: str) -> str:
+    """A request's path as its route, with only ids filled in, never free text from the URL.
+
+    The product never puts personal data in a URL (searches are POSTed), but a caller can
+    type anything into one: `/api/v1/children/Jane-Smith` is logged as
+    `/api/v1/children/<child_id>`, a path that matches no route as "(a path that matches no
+    page)", and query strings are left out.
+    """
+    from uuid import UUID
+
+    from django.urls import Resolver404, resolve
+
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return "(a path that matches no page)"
+    route = "/" + str(match.route).lstrip("^").rstrip("$")
+    ids = []
+    for name, value in match.kwargs.items():
+        if isinstance(value, int | UUID) or (isinstance(value, str) and (value.isdigit() or _is_uuid(value))):
+            ids.append(f"{name}={value}")
+    return route + (f" ({', '.join(ids)})" if ids else "")
+
+
+def _is_uuid(value: str) -> bool:
+    from uuid import UUID
+
+    try:
+        UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+class WithholdPaths(logging.Filter):
+    """Django's own request log lines ("Not Found: /path") name the route, not the raw path."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request = getattr(record, "request", None)
+        if request is not None and isinstance(record.args, tuple):
+            raw = {request.path, request.path.encode("unicode_escape").decode("ascii")}
+            record.args = tuple(loggable_path(request.path_info) if arg in raw else arg for arg in record.args)
+        return True

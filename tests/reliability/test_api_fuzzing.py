@@ -92,7 +92,22 @@ schema = _load_schema()
 
 
 @pytest.fixture
-def two_agencies(db, monkeypatch):
+def keep_the_test_connection():
+    """Schemathesis calls the real WSGI handler, whose request signals close "old" database
+    connections: that would close the test's own transaction. Django's test client
+    disconnects them for each request; here they stay disconnected for the test."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def two_agencies(db, monkeypatch, keep_the_test_connection):
     """A user of each of two agencies holding the known tokens, and children to read."""
     school = AgencyFactory(name="Riverside Primary School")
     health = AgencyFactory(name="Northbrook Health Visiting", kind="health_visiting")
