@@ -107,17 +107,29 @@ def test_no_canary_reaches_a_log(make_user, client_for, token_for, data_manager,
 
     # Error paths: invalid input, a rule broken by business validation, an unknown record,
     # a failing access check, a failing audit insert.
-    client.post("/api/v1/children/search", {"surname": FAMILY, "date_of_birth": "19/07/2013"}, content_type="application/json", **api)
+    client.post(
+        "/api/v1/children/search", {"surname": FAMILY, "date_of_birth": "19/07/2013"}, content_type="application/json", **api
+    )
     client.post("/api/v1/children/search", {"surname": FAMILY}, content_type="application/json", **api)
     client.post(
         "/api/v1/children",
-        {"given_names": GIVEN, "family_name": FAMILY, "date_of_birth": BORN.isoformat(), "address_line_1": NOTE, "town": "X",
-         "postcode": POSTCODE, "nhs_number": NHS},
+        {
+            "given_names": GIVEN,
+            "family_name": FAMILY,
+            "date_of_birth": BORN.isoformat(),
+            "address_line_1": NOTE,
+            "town": "X",
+            "postcode": POSTCODE,
+            "nhs_number": NHS,
+        },
         content_type="application/json",
         **token_for(data_manager),
     )  # the same NHS number again
     client.get(f"/api/v1/children/{FAMILY}", HTTP_X_ACCESS_REASON=NOTE, **api)
-    page.post("/children/search/", {"surname": FAMILY, "date_of_birth_day": "31", "date_of_birth_month": "2", "date_of_birth_year": "2013"})
+    page.post(
+        "/children/search/",
+        {"surname": FAMILY, "date_of_birth_day": "31", "date_of_birth_month": "2", "date_of_birth_year": "2013"},
+    )
 
     def broken_rule(actor, target):
         raise RuntimeError(f"rule failed for {GIVEN} {FAMILY} {NHS} {POSTCODE} {NOTE}")
