@@ -30,7 +30,7 @@ def match_records(child_ids: Iterable) -> dict:
 
 def _with_merged(child: Child) -> list:
     """A survivor answers for the records merged into it, so searches follow the merge."""
-    return [child.pk, *Child.objects.filter(merged_into=child).values_list("pk", flat=True)]
+    return [child.pk, *Child.objects.filter(merged_into=child, merged_into__isnull=False).values_list("pk", flat=True)]
 
 
 def rebuild_search_keys(child: Child) -> None:
@@ -49,7 +49,7 @@ def rebuild_search_keys(child: Child) -> None:
 def match_records_following_merges(child_ids: Iterable) -> dict:
     """Like match_records, with each survivor also answering to its merged records' names."""
     ids = list(child_ids)
-    merged = dict(Child.objects.filter(merged_into_id__in=ids).values_list("pk", "merged_into_id"))
+    merged = dict(Child.objects.filter(merged_into_id__in=ids, merged_into__isnull=False).values_list("pk", "merged_into_id"))
     records = match_records([*ids, *merged])
     for duplicate_id, survivor_id in merged.items():
         if duplicate_id in records and survivor_id in records:
