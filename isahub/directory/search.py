@@ -162,15 +162,15 @@ def search(query: ServiceQuery, base: QuerySet[Service] | None = None) -> Search
         for alternatives in groups:
             for token, factor in alternatives.items():
                 wanted[token] = max(wanted.get(token, 0), factor)
-        candidate_ids = list(services.values_list("pk", flat=True))
-        scores = dict.fromkeys(candidate_ids, 0.0)
-        rows = ServiceToken.objects.filter(service_id__in=candidate_ids, token__in=list(wanted)).values_list(
+        # Subqueries, not lists of ids: the candidates may be thousands.
+        names = dict(services.values_list("pk", "name"))
+        scores = dict.fromkeys(names, 0.0)
+        rows = ServiceToken.objects.filter(service_id__in=services.values("pk"), token__in=list(wanted)).values_list(
             "service_id", "token", "weight"
         )
         for service_id, token, weight in rows:
             scores[service_id] += weight * wanted[token]
-        names = dict(Service.objects.filter(pk__in=candidate_ids).values_list("pk", "name"))
-        ordered = sorted(candidate_ids, key=lambda pk: (-scores[pk], names[pk].lower()))
+        ordered = sorted(names, key=lambda pk: (-scores[pk], names[pk].lower()))
     else:
         ordered = list(services.order_by("name", "pk").values_list("pk", flat=True))
 
@@ -179,7 +179,7 @@ def search(query: ServiceQuery, base: QuerySet[Service] | None = None) -> Search
         outcome.postcode_found = point is not None
         if point is None:
             return outcome
-        outcome.distances_km = distances_from(point, ordered)
+        outcome.distances_km = distances_from(point, services.values("pk"))
         if query.within_km is not None:
             ordered = [pk for pk in ordered if outcome.distances_km.get(pk, float("inf")) <= query.within_km]
         rank = {pk: i for i, pk in enumerate(ordered)}
@@ -189,7 +189,8 @@ def search(query: ServiceQuery, base: QuerySet[Service] | None = None) -> Search
     return outcome
 
 
-def distances_from(point: tuple[float, float], service_ids: list) -> dict:
+def distances_from(point: tuple[float, float], service_ids) -> dict:
+    """km from the point to each service's nearest location; `service_ids` is a list or a subquery."""
     nearest: dict = {}
     rows = ServiceAtLocation.objects.filter(
         service_id__in=service_ids, location__latitude__isnull=False, location__longitude__isnull=False

@@ -87,7 +87,10 @@ def public_service_at_location(sal_id: uuid.UUID | None) -> ServiceAtLocation | 
 
 def service_at_location_ids(service_ids: list) -> list:
     rank = {pk: i for i, pk in enumerate(service_ids)}
-    rows = ServiceAtLocation.objects.filter(service_id__in=service_ids).values_list("pk", "service_id")
+    rows = []
+    for start in range(0, len(service_ids), 5000):  # SQLite allows 32,766 parameters a statement
+        chunk = service_ids[start : start + 5000]
+        rows += list(ServiceAtLocation.objects.filter(service_id__in=chunk).values_list("pk", "service_id"))
     return [pk for pk, service_id in sorted(rows, key=lambda r: (rank[r[1]], str(r[0])))]
 
 
