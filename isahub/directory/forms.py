@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .geo import normalise_postcode
+from .geo import is_known_area, normalise_postcode
 from .models import ReferralRoute, ServiceStatus
 
 DISTANCES = [("", _("Any distance")), ("1", _("Within 1 mile")), ("3", _("Within 3 miles")), ("5", _("Within 5 miles"))]
@@ -11,7 +11,7 @@ DISTANCES = [("", _("Any distance")), ("1", _("Within 1 mile")), ("3", _("Within
 
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Keywords"), required=False, max_length=200)
-    postcode = forms.CharField(label=_("Postcode"), required=False, max_length=10)
+    postcode = forms.CharField(label=_("Postcode or area"), required=False, max_length=40)
     within = forms.ChoiceField(label=_("Distance"), required=False, choices=DISTANCES)
     age = forms.IntegerField(label=_("Age of the child or young person"), required=False, min_value=0, max_value=25)
     type = forms.MultipleChoiceField(label=_("Type of service"), required=False)
@@ -34,7 +34,9 @@ class SearchForm(forms.Form):
         outward = raw.replace(" ", "").upper()
         if 2 <= len(outward) <= 4 and outward[0].isalpha() and any(c.isdigit() for c in outward):
             return outward  # a postcode district, like NB3
-        raise forms.ValidationError(_("Enter a real postcode, like NB3 5QT"))
+        if is_known_area(raw):
+            return raw  # an area, like Eastgate
+        raise forms.ValidationError(_("Enter a postcode, like NB3 5QT, or the name of an area, like Eastgate"))
 
 
 class ServiceEditForm(forms.Form):

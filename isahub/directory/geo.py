@@ -40,7 +40,8 @@ def km_to_miles(km: float) -> float:
 
 
 def postcode_point(text: str) -> tuple[float, float] | None:
-    """The centroid of a full postcode, or of its district when only that is known."""
+    """The centroid of a full postcode, of its district when only that is known (NB3), or of
+    an area's postcodes when an area is named (Eastgate)."""
     from .models import Postcode
 
     postcode = normalise_postcode(text)
@@ -52,9 +53,18 @@ def postcode_point(text: str) -> tuple[float, float] | None:
     else:
         outward = re.sub(r"\s+", "", (text or "").upper())
         if not OUTWARD.match(outward):
-            return None
+            return _mean(list(Postcode.objects.filter(area__iexact=(text or "").strip()).values_list("latitude", "longitude")))
     # A district ("NB3") or an unknown unit in a known district: the district's mean centroid.
-    points = list(Postcode.objects.filter(postcode__startswith=outward + " ").values_list("latitude", "longitude"))
+    return _mean(list(Postcode.objects.filter(postcode__startswith=outward + " ").values_list("latitude", "longitude")))
+
+
+def _mean(points: list[tuple[float, float]]) -> tuple[float, float] | None:
     if not points:
         return None
     return (sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points))
+
+
+def is_known_area(text: str) -> bool:
+    from .models import Postcode
+
+    return bool(text.strip()) and Postcode.objects.filter(area__iexact=text.strip()).exists()

@@ -50,9 +50,16 @@ def test_search_page_by_keyword_postcode_and_need(directory):
 def test_search_page_explains_bad_input(directory):
     response = Client().get("/directory/", {"postcode": "!!!", "age": "old"})
     body = text_of(response)
-    assert "There is a problem" in body and "Enter a real postcode" in body and "Enter a whole number" in body
+    assert "There is a problem" in body and "Enter a postcode, like NB3 5QT" in body and "Enter a whole number" in body
     unknown = text_of(Client().get("/directory/", {"postcode": "ZZ9 9ZZ"}))
     assert "We do not know that postcode" in unknown
+
+
+def test_search_by_area_name(directory):
+    body = text_of(Client().get("/directory/", {"postcode": "eastgate", "q": "counselling"}))
+    assert "Nearest first" in body and "There is a problem" not in body
+    miles = [float(m) for m in re.findall(r"(\d+\.\d) miles away", body)]
+    assert miles and miles == sorted(miles)
 
 
 def test_results_are_paginated(directory):

@@ -130,9 +130,12 @@ def test_postcode_orders_nearest_first_with_distances(vocab, place):
     assert names(within) == ["Here service", "Near service"]
     unknown = search(ServiceQuery(postcode="ZZ1 1ZZ"))
     assert unknown.postcode_found is False and unknown.ids == []
-    # A district alone uses the mean of its postcodes.
+    # A district alone uses the mean of its postcodes; so does an area's name.
     district = search(ServiceQuery(postcode="NB2"))
     assert names(district)[0] == "Far service"
+    Postcode.objects.filter(postcode="NB2 1CC").update(area="Stonebridge")
+    assert names(search(ServiceQuery(postcode="stonebridge")))[0] == "Far service"
+    assert search(ServiceQuery(postcode="Atlantis")).postcode_found is False
 
 
 def test_only_listed_organisations_and_open_services_are_found(vocab):
