@@ -227,25 +227,27 @@ def load_row(ctx: _Load, row: CleanRow, linker: Linker) -> None:
         _remember(ctx, child, row, None)
         _record_events(ctx, child, row)
     else:
-        already = ReviewItem.objects.filter(
-            load__agency=ctx.agency,
-            load__feed_type=ctx.feed.code,
-            source_id=row.source_id,
-            row_hash=row.row_hash,
-            status=ReviewStatus.OPEN,
-        ).exists()
-        if not already:
-            ReviewItem.objects.create(
-                load=ctx.load,
-                line=row.line,
-                source_id=row.source_id,
-                row=row_to_json(row),
-                row_hash=row.row_hash,
-                why=decision.why[:200],
-                best_score=decision.best_score,
-                candidates=[c.as_dict() for c in decision.candidates],
-                scorer=linker.scorer.name,
-            )
+        # One open item per agency reference: a later extract's different row replaces the
+        # waiting one (the data manager decides on the latest); the same row is not queued twice.
+        waiting = ReviewItem.objects.filter(
+            load__agency=ctx.agency, load__feed_type=ctx.feed.code, source_id=row.source_id, status=ReviewStatus.OPEN
+        ).first()
+        fields = {
+            "load": ctx.load,
+            "line": row.line,
+            "row": row_to_json(row),
+            "row_hash": row.row_hash,
+            "why": decision.why[:200],
+            "best_score": decision.best_score,
+            "candidates": [c.as_dict() for c in decision.candidates],
+            "scorer": linker.scorer.name,
+        }
+        if waiting is None:
+            ReviewItem.objects.create(source_id=row.source_id, **fields)
+        elif waiting.row_hash != row.row_hash:
+            for name, value in fields.items():
+                setattr(waiting, name, value)
+            waiting.save(update_fields=list(fields))
         ctx.counts["queued"] += 1
 
 

@@ -425,3 +425,23 @@ def test_every_sample_loads(hub_manager, school, gp):
     # A family rehoused in another street: name and date of birth agree, the postcode does not,
     # so the score falls between the thresholds and a data manager confirms it.
     assert ReviewItem.objects.get().load.feed_type == "housing_notifications"
+
+
+def test_a_queued_row_is_queued_once_and_a_later_version_replaces_it(hub_manager, add_child):
+    police = AgencyFactory(name="Northbrook Police", kind=AgencyKind.POLICE)
+    add_child()
+    row = {
+        "source_id": "INC1",
+        "given_names": "Amelia",
+        "family_name": "Hartley",
+        "date_of_birth": "2015-03-27",
+        "postcode": "NB7 1XY",
+        "sex": "M",
+        "notification_date": "2026-10-01",
+    }
+    load(hub_manager, police, "police_notifications", as_csv([row]))
+    load(hub_manager, police, "police_notifications", as_csv([row, {**row, "source_id": "INC2", "given_names": "Noah"}]))
+    assert ReviewItem.objects.filter(source_id="INC1").count() == 1
+    later = load(hub_manager, police, "police_notifications", as_csv([{**row, "notification_type": "victim of crime"}]))
+    item = ReviewItem.objects.get(source_id="INC1")
+    assert item.load == later and item.row["values"]["notification_type"] == "victim of crime"
