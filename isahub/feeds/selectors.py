@@ -17,7 +17,7 @@ from isahub.policy.engine import require
 from isahub.policy.rules.feeds import feed_agency_scope
 
 from . import feedtypes as ft
-from .models import Conflict, ConflictStatus, FeedEvent, FeedLoad, ReviewItem, ReviewStatus
+from .models import Conflict, ConflictStatus, FeedLoad, ReviewItem, ReviewStatus
 
 
 def _scoped(queryset: QuerySet, actor: User, action: str, agency_field: str) -> QuerySet:
@@ -200,8 +200,3 @@ def access_conflict(*, actor: User, conflict_id: int) -> tuple[Conflict, Candida
     require(actor, "feed.conflict_resolve", conflict)
     audit_record(action="feed.conflict_viewed", actor=actor, target=conflict, child_id=str(conflict.child_id))
     return conflict, _candidate_view({"child_id": str(conflict.child_id), "score": 1.0}, {})
-
-
-def child_events(*, child: Child) -> QuerySet[FeedEvent]:
-    """The events feeds recorded about a child (the alerting work's hook)."""
-    return FeedEvent.objects.filter(child=child).select_related("agency")
