@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "isahub.core.middleware.RequestIdMiddleware",
+    # Removes uploads written by a request whose transaction rolled back (docs/reliability.md).
+    "isahub.core.storage.UploadsFollowTransactionMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -231,6 +233,11 @@ ISAHUB_AUDIT_GAP_GRACE_SECONDS = env_int("ISAHUB_AUDIT_GAP_GRACE_SECONDS", 30)
 # Uploaded files (signed sharing agreements): kept outside static, served only through a
 # view that asks policy. Signed copies are PDF or image files up to this size.
 MEDIA_ROOT = Path(os.environ.get("ISAHUB_MEDIA_ROOT", VAR_DIR / "media"))
+# Uploads are written whole or not at all, and a full disk answers 507 (isahub/core/storage.py).
+STORAGES = {
+    "default": {"BACKEND": "isahub.core.storage.TransactionalFileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 ISAHUB_AGREEMENT_MAX_BYTES = env_int("ISAHUB_AGREEMENT_MAX_BYTES", 10 * 1024 * 1024)
 
 # Service directory: entries not verified for this long are flagged (DOMAIN.md §13), and

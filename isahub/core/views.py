@@ -35,6 +35,7 @@ def page_not_found(request, exception=None):
 API_PREFIX = "/api/"
 SERVER_ERROR = "Sorry, there is a problem with the service. Try again later; nothing was saved."
 UNAVAILABLE = "Sorry, the service cannot reach its records just now. Try again in a few minutes; nothing was saved."
+STORAGE_FULL = "Sorry, the service has run out of storage space. Nothing was saved; try again later."
 
 
 @login_not_required
@@ -50,19 +51,22 @@ def server_error(request):
     from django.template import loader
 
     from .database import database_unavailable
+    from .storage import storage_full
 
     error = sys.exc_info()[1]
+    full = storage_full(error)  # the disk (uploads or the database's) is full: 507
     unavailable = database_unavailable(error)
-    status = 503 if unavailable else 500
+    status = 507 if full else 503 if unavailable else 500
     request_id = getattr(request, "request_id", "")
     # The error's type only: its text may quote a record (a constraint's key, say).
     structlog.get_logger("isahub.errors").error(
         "request.failed", request_id=request_id, status=status, error=type(error).__name__ if error else ""
     )
     if request.path.startswith(API_PREFIX):
-        return JsonResponse({"detail": UNAVAILABLE if unavailable else SERVER_ERROR, "request_id": request_id}, status=status)
+        detail = STORAGE_FULL if full else UNAVAILABLE if unavailable else SERVER_ERROR
+        return JsonResponse({"detail": detail, "request_id": request_id}, status=status)
     # No context processors may touch the database here: it may be what failed.
-    template = loader.get_template("errors/503.html" if unavailable else "errors/500.html")
+    template = loader.get_template("errors/507.html" if full else "errors/503.html" if unavailable else "errors/500.html")
     return _html(template.render({"request_id": request_id}), status=status)
 
 
