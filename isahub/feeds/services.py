@@ -140,7 +140,13 @@ def feed_import(
         ctx = _Load(load=load, feed=feed, actor=actor, today=today)
         _load_rows(ctx, checked, linker or default_linker(), progress)
         if feed.snapshot:
-            _end_missing(ctx)
+            # A rejected row is not evidence that the child has left: its reference is kept open.
+            # A rejected line with no readable reference might be anyone, so nothing is ended.
+            kept = {r.source_id for r in checked.rejected}
+            if "" in kept:
+                load.report["notes"].append("Nothing was ended: a rejected line has no source_id, so who left cannot be told.")
+            else:
+                _end_missing(ctx, keep=kept)
         for name in COUNTS:
             setattr(load, name, ctx.counts[name])
         load.seconds = round(time.monotonic() - started, 3)
@@ -525,10 +531,13 @@ def record_event(*, child: Child, kind: str, date: dt.date, agency: Agency, sour
     return int(created)
 
 
-def _end_missing(ctx: _Load) -> None:
-    """A snapshot feed lists everyone the agency holds: whoever it no longer lists has left."""
-    missing = SourceRecord.objects.filter(agency=ctx.agency, feed_type=ctx.feed.code, ended_by__isnull=True).exclude(
-        pk__in=ctx.seen
+def _end_missing(ctx: _Load, *, keep: set[str]) -> None:
+    """A snapshot feed lists everyone the agency holds: whoever it no longer lists has left
+    (except the references in `keep`: rows rejected this time)."""
+    missing = (
+        SourceRecord.objects.filter(agency=ctx.agency, feed_type=ctx.feed.code, ended_by__isnull=True)
+        .exclude(pk__in=ctx.seen)
+        .exclude(source_id__in=keep)
     )
     for record in missing.select_related("child"):
         record.ended_by = ctx.load

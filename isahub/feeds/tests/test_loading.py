@@ -445,3 +445,20 @@ def test_a_queued_row_is_queued_once_and_a_later_version_replaces_it(hub_manager
     later = load(hub_manager, police, "police_notifications", as_csv([{**row, "notification_type": "victim of crime"}]))
     item = ReviewItem.objects.get(source_id="INC1")
     assert item.load == later and item.row["values"]["notification_type"] == "victim of crime"
+
+
+def test_a_pupil_whose_row_is_rejected_is_not_ended(data_manager, school, settings):
+    settings.ISAHUB_FEED_MAX_REJECTION_RATE = 0.5
+    load(data_manager, school, "school_roll", as_csv(CLASS))
+    result = load(data_manager, school, "school_roll", as_csv([*CLASS[:3], CLASS[3] | {"postcode": "??"}]))
+    assert (result.rejected, result.ended) == (1, 0)
+    assert SourceRecord.objects.get(source_id="ADM0004").ended_by is None
+    assert ChildIdentifier.objects.get(value=upn(4)).child.school_id == school.pk
+
+
+def test_a_rejected_line_without_a_reference_ends_nobody(data_manager, school, settings):
+    settings.ISAHUB_FEED_MAX_REJECTION_RATE = 0.5
+    load(data_manager, school, "school_roll", as_csv(CLASS))
+    result = load(data_manager, school, "school_roll", as_csv(CLASS[:2]) + b"not,enough\n")
+    assert (result.rejected, result.ended) == (1, 0)
+    assert "Nothing was ended" in result.report["notes"][0]
