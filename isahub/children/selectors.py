@@ -116,10 +116,11 @@ def access_child(*, actor, child_id, reason: str, purpose: str = "child.viewed")
 SENSITIVE = "A sensitive service is involved; which one is shared only with that service."
 
 
-def involvement_share(actor, involvement: Involvement, facts: SharingFacts | None = None) -> Decision:
+def involvement_share(actor, involvement: Involvement, facts: SharingFacts | None = None, child: Child | None = None) -> Decision:
     """May this user see this involvement at all, in summary, or in full (consent, lawful
     basis, agreements, relationship: isahub/policy/sharing.py)?"""
-    return decide(actor, "information.see", Item(involvement.child, InformationKind.INVOLVEMENT, involvement.agency_id, facts))
+    child = child or (facts.child if facts is not None else involvement.child)
+    return decide(actor, "information.see", Item(child, InformationKind.INVOLVEMENT, involvement.agency_id, facts))
 
 
 def involvement_view(actor, involvement: Involvement, share: Decision | None = None) -> InvolvementView | None:
@@ -189,7 +190,7 @@ def record_view(*, actor, child: Child) -> ChildRecordView:
     shown: list[InvolvementView] = []
     withheld: list[str] = []
     for involvement in involvements:
-        share = involvement_share(actor, involvement, facts)
+        share = involvement_share(actor, involvement, facts, child)
         item = involvement_view(actor, involvement, share)
         if item is None:
             _note(withheld, share.reason)

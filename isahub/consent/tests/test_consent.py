@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -124,14 +125,16 @@ class TestConsentRecords:
 
 
 class TestLawfulBasis:
-    def test_justification_is_mandatory_and_every_record_is_flagged(self, add_child, teacher, users, client_for):
+    def test_justification_is_mandatory_and_every_record_is_flagged(
+        self, add_child, teacher, users, client_for, django_capture_on_commit_callbacks
+    ):
         child = add_child()
         with pytest.raises(ValidationError) as raised:
             services.lawful_basis_record(
                 actor=teacher, child=child, basis="child_protection", justification="", kinds=["involvement"]
             )
         assert "justification" in raised.value.message_dict
-        with transaction.atomic():
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
             record = services.lawful_basis_record(
                 actor=teacher,
                 child=child,
@@ -142,6 +145,7 @@ class TestLawfulBasis:
             )
         central = users["school"][Role.CENTRAL_TEAM]
         assert Notification.objects.filter(recipient=central, kind="lawful_basis_review").exists()
+        assert mail.outbox and all("Amelia" not in m.body and "Bruising" not in m.body for m in mail.outbox)
         dashboard = client_for(central).get("/consent/").content.decode()
         assert "Risk of significant harm" in dashboard and f"/consent/lawful-basis/{record.pk}/review/" in dashboard
         assert client_for(teacher).get("/consent/").status_code == 403

@@ -165,3 +165,25 @@ def test_a_lawful_basis_covers_only_the_recording_agencys_information(add_child,
     body = page(police, child, client_for)
     assert "Quennell" in body and "Youth justice worker" in body
     assert teacher.last_name not in body and "Class teacher" not in body
+
+
+def test_the_record_page_asks_the_database_a_fixed_number_of_times(add_child, teacher, client_for):
+    """The facts are read once per viewer and child, however many involvements there are."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(how_many: int) -> int:
+        child = add_child(given_names=f"Child{how_many}")
+        consent(child, by=teacher)
+        for n in range(how_many):
+            agency = AgencyFactory(name=f"Agency {how_many}-{n}")
+            agreement(agency, teacher.agency, by=teacher, title=f"Agreement {how_many}-{n}")
+            involve(child, UserFactory(username=f"worker-{how_many}-{n}", agency=agency), role=f"Role {n}")
+        client = client_for(teacher)
+        open_record(client, child, reason=REASON)
+        with CaptureQueriesContext(connection) as captured:
+            body = client.get(f"/children/{child.pk}/").content.decode()
+        assert body.count("Role ") == how_many
+        return len(captured.captured_queries)
+
+    assert queries_for(6) == queries_for(2)
