@@ -9,6 +9,8 @@ from django.db import transaction
 from ninja import Header, Router, Schema, Status
 from ninja.errors import HttpError
 
+from isahub.consent.selectors import agency_choices
+from isahub.consent.services import SharingAnswer, involvement_register_with_sharing
 from isahub.involvements import services as involvement_services
 from isahub.involvements.selectors import access_involvement
 
@@ -115,6 +117,14 @@ class InvolvementIn(Schema):
     phone: str
     email: str = ""
     started_on: dt.date | None = None
+    # Does consent cover sharing it? "existing" (the consent recorded covers it), "lawful_basis"
+    # (with basis, justification and who may see it), or "not_shared" (own agency only).
+    # New consent is recorded first with POST /api/v1/consent/children/{id}.
+    sharing: str = "not_shared"
+    basis: str = ""
+    justification: str = ""
+    basis_all_agencies: bool = False
+    basis_agency_ids: list[int] = []
 
 
 class EndIn(Schema):
@@ -212,11 +222,23 @@ def register_involvement(request, child_id: str, body: InvolvementIn, x_access_r
         return Status(403, {"detail": "Give a reason in the X-Access-Reason header."})
     from django.utils import timezone
 
+    if body.sharing not in ("existing", "lawful_basis", "not_shared"):
+        return Status(400, {"detail": "sharing: choose existing, lawful_basis or not_shared."})
+    wanted = set(body.basis_agency_ids)
+    agencies = [a for a in agency_choices(actor=request.auth) if a.pk in wanted]
+    answer = SharingAnswer(
+        choice=body.sharing,
+        basis=body.basis,
+        justification=body.justification,
+        basis_all_agencies=body.basis_all_agencies,
+        basis_agencies=agencies,
+    )
     try:
         with transaction.atomic():
-            involvement = involvement_services.involvement_register(
+            involvement = involvement_register_with_sharing(
                 actor=request.auth,
                 child=child,
+                answer=answer,
                 role=body.role,
                 phone=body.phone,
                 email=body.email,

@@ -450,3 +450,40 @@ class TestDashboard:
         assert str(due.pk)[:8] in listed and str(expiring.pk)[:8] in listed
         assert str(later.pk)[:8] not in listed and str(withdrawn.pk)[:8] not in listed
         assert AuditEntry.objects.filter(action="consent.dashboard_viewed").exists()
+
+
+def test_the_api_asks_the_same_question_when_an_involvement_is_added(add_child, teacher, token_for):
+    from django.test import Client
+
+    child = add_child()
+    url = f"/api/v1/children/{child.pk}/involvements"
+    reason = {"HTTP_X_ACCESS_REASON": "Recording my involvement"}
+    body = {"role": "Class teacher", "phone": "01632 960111"}
+    false_yes = Client().post(
+        url, {**body, "sharing": "existing"}, content_type="application/json", **reason, **token_for(teacher)
+    )
+    assert false_yes.status_code == 400 and "No consent in force covers this" in false_yes.json()["detail"]
+    no_reason = Client().post(
+        url,
+        {**body, "sharing": "lawful_basis", "basis": "court_order"},
+        content_type="application/json",
+        **reason,
+        **token_for(teacher),
+    )
+    assert no_reason.status_code == 400 and "justification" in no_reason.json()["detail"]
+    assert not Involvement.objects.exists()
+    made = Client().post(
+        url,
+        {
+            **body,
+            "sharing": "lawful_basis",
+            "basis": "court_order",
+            "justification": "The court directed that the school shares its involvement.",
+            "basis_all_agencies": True,
+        },
+        content_type="application/json",
+        **reason,
+        **token_for(teacher),
+    )
+    assert made.status_code == 201
+    assert LawfulBasisRecord.objects.get(child=child).recorded_for == teacher.agency
