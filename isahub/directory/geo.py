@@ -39,6 +39,15 @@ def km_to_miles(km: float) -> float:
     return km / KM_PER_MILE
 
 
+def district_of(text: str) -> str | None:
+    """'NB3 5QT' or 'nb3' -> 'NB3'; None for anything else (an area's name)."""
+    postcode = normalise_postcode(text)
+    if postcode:
+        return postcode.split(" ")[0]
+    outward = re.sub(r"\s+", "", (text or "").upper())
+    return outward if OUTWARD.match(outward) else None
+
+
 def postcode_point(text: str) -> tuple[float, float] | None:
     """The centroid of a full postcode, of its district when only that is known (NB3), or of
     an area's postcodes when an area is named (Eastgate)."""

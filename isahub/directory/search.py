@@ -179,6 +179,10 @@ def search(query: ServiceQuery, base: QuerySet[Service] | None = None) -> Search
         outcome.postcode_found = point is not None
         if point is None:
             return outcome
+        district = geo.district_of(query.postcode)
+        if district:
+            not_covered = services_not_covering(district, services.values("pk"))
+            ordered = [pk for pk in ordered if pk not in not_covered]
         outcome.distances_km = distances_from(point, services.values("pk"))
         if query.within_km is not None:
             ordered = [pk for pk in ordered if outcome.distances_km.get(pk, float("inf")) <= query.within_km]
@@ -187,6 +191,23 @@ def search(query: ServiceQuery, base: QuerySet[Service] | None = None) -> Search
         ordered.sort(key=lambda pk: (outcome.distances_km.get(pk, float("inf")), rank[pk]))
     outcome.ids = ordered
     return outcome
+
+
+def services_not_covering(district: str, service_ids) -> set:
+    """Services whose areas covered are all postcode districts, none of them this one (the
+    standard's rule: with a postcode, only services whose service area holds it). A service
+    with no area, or an area that is not a district (the borough), covers everywhere."""
+    from .models import ServiceArea
+
+    districts: dict = {}
+    wide: set = set()
+    for service_id, name in ServiceArea.objects.filter(service_id__in=service_ids).values_list("service_id", "name"):
+        code = name.strip().upper()
+        if geo.OUTWARD.match(code):
+            districts.setdefault(service_id, set()).add(code)
+        else:
+            wide.add(service_id)
+    return {pk for pk, codes in districts.items() if pk not in wide and district not in codes}
 
 
 def distances_from(point: tuple[float, float], service_ids) -> dict:

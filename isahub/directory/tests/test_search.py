@@ -138,6 +138,25 @@ def test_postcode_orders_nearest_first_with_distances(vocab, place):
     assert search(ServiceQuery(postcode="Atlantis")).postcode_found is False
 
 
+def test_a_postcode_leaves_out_services_whose_area_does_not_cover_it(vocab, place):
+    from isahub.directory.models import ServiceArea
+
+    org = make_org()
+    local = make_service(org, "NB1 only", lat=52.6, lon=-1.90)
+    ServiceArea.objects.create(service=local, name="NB1")
+    elsewhere = make_service(org, "NB2 only", lat=52.6, lon=-1.8837)
+    ServiceArea.objects.create(service=elsewhere, name="NB2")
+    both = make_service(org, "NB2 and borough", lat=52.6, lon=-1.8170)
+    ServiceArea.objects.create(service=both, name="NB2")
+    ServiceArea.objects.create(service=both, name="Northbrook")
+    make_service(org, "No area stated", lat=52.6, lon=-1.8170)
+    assert names(search(ServiceQuery(postcode="NB1 1AA"))) == ["NB1 only", "NB2 and borough", "No area stated"]
+    assert names(search(ServiceQuery(postcode="NB2 1CC"))) == ["NB2 and borough", "No area stated", "NB2 only"]
+    # An area's name is not a postcode: nothing is left out.
+    Postcode.objects.filter(postcode="NB1 1AA").update(area="Hollins Park")
+    assert len(search(ServiceQuery(postcode="Hollins Park")).ids) == 4
+
+
 def test_only_listed_organisations_and_open_services_are_found(vocab):
     make_service(make_org("Listed"), "Listed counselling")
     make_service(make_org("Not agreed", agreed=False), "Unlisted counselling")
