@@ -21,26 +21,21 @@ class Error(Schema):
 
 
 class ConsentOut(Schema):
-    id: str
     decision: str
     given_by: str
     given_on: dt.date
     method: str
-    evidence_location: str
-    all_agencies: bool
-    agencies: list[str]
-    kinds: list[str]
+    evidence: str
+    scope: str
     review_on: dt.date | None
     expires_on: dt.date | None
-    taken_by: str
-    taken_for: str
+    taken: str
 
 
 class LawfulBasisOut(Schema):
-    id: str
     basis: str
-    kinds: list[str]
-    recorded_by: str
+    kinds: str
+    recorded: str
     recorded_at: dt.datetime
     review_status: str
 
@@ -104,28 +99,23 @@ def history(request, child_id: str, x_access_reason: str = Header(default="", de
         "summary": found.summary.headline,
         "consents": [
             {
-                "id": str(c.pk),
                 "decision": c.decision,
                 "given_by": c.given_by,
                 "given_on": c.given_on,
                 "method": c.method,
-                "evidence_location": c.evidence_location,
-                "all_agencies": c.all_agencies,
-                "agencies": [a.name for a in c.agencies.all()],
-                "kinds": c.kinds,
+                "evidence": c.evidence,
+                "scope": c.scope,
                 "review_on": c.review_on,
                 "expires_on": c.expires_on,
-                "taken_by": c.taken_by.display_name,
-                "taken_for": c.taken_for.name,
+                "taken": c.taken,
             }
             for c in found.consents
         ],
         "lawful_bases": [
             {
-                "id": str(b.pk),
                 "basis": b.basis,
                 "kinds": b.kinds,
-                "recorded_by": b.recorded_by.display_name,
+                "recorded": b.recorded,
                 "recorded_at": b.recorded_at,
                 "review_status": b.review_status,
             }

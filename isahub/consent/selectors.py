@@ -10,13 +10,23 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from isahub.accounts.models import Agency
+from isahub.accounts.models import Agency, Role
 from isahub.audit.services import audit_record
 from isahub.children.models import Child, HiddenRecordProbe
 from isahub.policy.engine import require
-from isahub.policy.sharing import ConsentState, consent_state, current_of, lawful_bases_in_force
+from isahub.policy.sharing import (
+    BEYOND_BASIC_ROLES,
+    ConsentState,
+    agency_named_as_source,
+    agency_named_in_scope,
+    consent_state,
+    current_of,
+    lawful_bases_in_force,
+    sharing_facts,
+)
 
 from .models import (
+    ConsentDecision,
     ConsentRecord,
     FairProcessingNotice,
     InclusionRecord,
@@ -47,10 +57,15 @@ class ConsentSummary:
         return self.status == "given" and "involvement" in self.kinds
 
 
-def _agency_names(record) -> str:
+def _agency_names(actor, record) -> str:
     if record.all_agencies:
         return "all agencies taking part"
-    return ", ".join(a.name for a in record.agencies.order_by("name")) or "no agencies"
+    agencies = list(record.agencies.order_by("name"))
+    named = [a.name for a in agencies if agency_named_in_scope(actor, a)]
+    others = len(agencies) - len(named)
+    if others:
+        named.append(f"{others} other service{'s' if others > 1 else ''}")
+    return ", ".join(named) or "no agencies"
 
 
 def describe_state(state: ConsentState) -> str:
@@ -78,7 +93,7 @@ def consent_summary(*, actor, child: Child) -> ConsentSummary:
         status=state.status,
         headline=describe_state(state),
         kinds=record.kinds_display if given and record else "nothing",
-        agencies=_agency_names(record) if given and record else "nobody",
+        agencies=_agency_names(actor, record) if given and record else "nobody",
         review_on=record.review_on if given and record else None,
         bases=[
             f"{b.record.get_basis_display()} ({b.record.kinds_display}), recorded {b.record.recorded_at:%-d %B %Y}"
@@ -87,29 +102,121 @@ def consent_summary(*, actor, child: Child) -> ConsentSummary:
     )
 
 
+@dataclass(frozen=True)
+class ConsentRow:
+    given_on: dt.date
+    decision: str
+    decision_display: str
+    given_by: str
+    scope: str
+    review_on: dt.date | None
+    expires_on: dt.date | None
+    method: str
+    taken: str
+    evidence: str
+
+
+@dataclass(frozen=True)
+class BasisRow:
+    basis: str
+    kinds: str
+    recorded: str
+    recorded_at: dt.datetime
+    review_status: str
+    justification: str
+
+
+@dataclass(frozen=True)
+class ConfidentialityRow:
+    request: str
+    kinds: str
+    agency: str
+    ended_at: dt.datetime | None
+    pk: Any
+
+
 @dataclass
 class ConsentHistory:
     summary: ConsentSummary
-    consents: list[ConsentRecord]
-    bases: list[LawfulBasisRecord]
-    confidentialities: list[ParentConfidentiality]
+    consents: list[ConsentRow]
+    bases: list[BasisRow]
+    confidentialities: list[ConfidentialityRow]
     inclusion: list[InclusionRecord]
 
 
+SOURCE_WITHHELD = "another agency (not shared with you)"
+
+
 def consent_history(*, actor, child: Child) -> ConsentHistory:
-    """Every decision about sharing for one child, newest first; reading it is audited."""
+    """Every decision about sharing for one child, newest first; reading it is audited. Who
+    took each decision is named only where the user may see that agency's involvement
+    (policy: agency_named_as_source), so the history tells nothing the record hides."""
     require(actor, "consent.history", child)
+    facts = sharing_facts(actor, child) if actor.role in BEYOND_BASIC_ROLES else None
+    named: dict[int, bool] = {}
+
+    def source(agency) -> bool:
+        if agency.pk not in named:
+            named[agency.pk] = agency_named_as_source(actor, child, agency, facts)
+        return named[agency.pk]
+
+    consents = []
+    for c in (
+        ConsentRecord.objects.filter(child=child)
+        .select_related("taken_by", "taken_for")
+        .prefetch_related("agencies")
+        .order_by("-given_on", "-recorded_at")
+    ):
+        shown = source(c.taken_for)
+        scope = (
+            f"{c.kinds_display.capitalize()} with {_agency_names(actor, c)}"
+            if c.decision == ConsentDecision.GIVEN
+            else "Nothing shared"
+        )
+        consents.append(
+            ConsentRow(
+                given_on=c.given_on,
+                decision=c.decision,
+                decision_display=c.get_decision_display(),
+                given_by=c.get_given_by_display() + (f" ({c.giver_name})" if c.giver_name else ""),
+                scope=scope,
+                review_on=c.review_on,
+                expires_on=c.expires_on,
+                method=c.get_method_display(),
+                taken=f"{c.taken_by.display_name} ({c.taken_for.name})" if shown else SOURCE_WITHHELD,
+                evidence=c.evidence_location if shown else "Kept by the agency that took it",
+            )
+        )
+    bases = []
+    for b in LawfulBasisRecord.objects.filter(child=child).select_related("recorded_by", "recorded_for"):
+        shown = source(b.recorded_for)
+        own_or_central = actor.role == Role.CENTRAL_TEAM or b.recorded_for_id == actor.agency_id
+        bases.append(
+            BasisRow(
+                basis=b.get_basis_display(),
+                kinds=b.kinds_display,
+                recorded=f"{b.recorded_by.display_name} ({b.recorded_for.name})" if shown else SOURCE_WITHHELD,
+                recorded_at=b.recorded_at,
+                review_status=b.get_review_status_display(),
+                justification=b.justification if own_or_central else "",
+            )
+        )
+    confidentialities = [
+        ConfidentialityRow(
+            request=r.request,
+            kinds=r.kinds_display,
+            agency=(r.agency.name if source(r.agency) else "one agency") if r.agency else "",
+            ended_at=r.ended_at,
+            pk=r.pk,
+        )
+        for r in ParentConfidentiality.objects.filter(child=child).select_related("agency")
+    ]
     history = ConsentHistory(
         summary=consent_summary(actor=actor, child=child),
-        consents=list(
-            ConsentRecord.objects.filter(child=child)
-            .select_related("taken_by", "taken_for")
-            .prefetch_related("agencies")
-            .order_by("-given_on", "-recorded_at")
-        ),
-        bases=list(LawfulBasisRecord.objects.filter(child=child).select_related("recorded_by", "recorded_for", "reviewed_by")),
-        confidentialities=list(ParentConfidentiality.objects.filter(child=child).select_related("agency", "recorded_by")),
-        inclusion=list(InclusionRecord.objects.filter(child=child).select_related("recorded_by").order_by("-recorded_at")),
+        consents=consents,
+        bases=bases,
+        confidentialities=confidentialities,
+        inclusion=list(InclusionRecord.objects.filter(child=child).order_by("-recorded_at")),
     )
     audit_record(action="consent.history_viewed", actor=actor, target=child, child_id=str(child.pk))
     return history

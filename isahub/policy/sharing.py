@@ -309,3 +309,27 @@ def family_decision(viewer: FamilyViewer, item: Item) -> Decision:
     if asked:
         return Decision.refuse("Hidden because the child asked that this is not shared with their parents or carers.")
     return Decision.allow("Shown to the child's parents and carers.")
+
+
+# --- Naming agencies on consent pages -----------------------------------------------------
+
+
+def agency_named_in_scope(actor: Any, agency: Any) -> bool:
+    """May a consent's tick list name this agency to this user? Not a sensitive service,
+    unless it is the user's own or the user keeps consent records (the central team):
+    "the family agreed to share with the sexual health clinic" tells as much as its
+    involvement would."""
+    return not agency.is_sensitive_service or agency.pk == actor.agency_id or actor.role == Role.CENTRAL_TEAM
+
+
+def agency_named_as_source(actor: Any, child: Any, agency: Any, facts: SharingFacts | None = None) -> bool:
+    """May this user be told that this agency took a consent, recorded a lawful basis or
+    holds a request? Only if they may see that agency's involvement with the child, in
+    full, and it is not a sensitive service: otherwise the consent history would tell what
+    the record page hides. The central team keeps the records and sees every source."""
+    if actor.role == Role.CENTRAL_TEAM or agency.pk == actor.agency_id:
+        return True
+    if agency.is_sensitive_service:
+        return False
+    decision = sharing_decision(actor, Item(child, InformationKind.INVOLVEMENT, agency.pk, facts))
+    return decision.allowed and not decision.is_redacted

@@ -422,10 +422,9 @@ class TestApi:
             == 400
         )
         history = Client().get(url, **reason, **token_for(teacher)).json()
-        assert history["status"] == "given" and set(history["consents"][0]["agencies"]) == {
-            teacher.agency.name,
-            health_visitor.agency.name,
-        }
+        scope = history["consents"][0]["scope"]
+        assert history["status"] == "given" and teacher.agency.name in scope and health_visitor.agency.name in scope
+        assert history["consents"][0]["taken"] == f"{teacher.display_name} ({teacher.agency.name})"
         assert Client().get(url, **reason, **token_for(health_visitor)).status_code == 403  # not working with the child
         assert Client().get(url, **token_for(teacher)).status_code == 403  # no reason given
         agreement(teacher.agency, health_visitor.agency, by=teacher)
@@ -487,3 +486,65 @@ def test_the_api_asks_the_same_question_when_an_involvement_is_added(add_child, 
     )
     assert made.status_code == 201
     assert LawfulBasisRecord.objects.get(child=child).recorded_for == teacher.agency
+
+
+def test_the_consent_history_tells_nothing_the_record_hides(add_child, teacher, users, client_for, token_for):
+    """A sensitive service took the young person's consent and holds their request: a teacher
+    working with the child sees the decisions, never that the service is involved."""
+    from django.test import Client
+
+    clinic = AgencyFactory(name="Northbrook Sexual Health", kind="sexual_health", is_sensitive_service=True)
+    nurse = UserFactory(username="clinic-nurse", agency=clinic, last_name="Penrose")
+    child = add_child()
+    involve(child, teacher)
+    agreement(clinic, teacher.agency, by=teacher)
+    with transaction.atomic():
+        involvement_register(actor=nurse, child=child, role="Sexual health nurse", phone="01632 969000", started_on=TODAY)
+        services.consent_record(
+            actor=nurse,
+            child=child,
+            details=details(
+                given_by="child",
+                sufficient_understanding=True,
+                all_agencies=False,
+                agencies=[clinic, teacher.agency],
+                evidence_location="Clinic notes",
+            ),
+        )
+        services.parent_confidentiality_record(
+            actor=nurse,
+            child=child,
+            request="Not my parents.",
+            kinds=["involvement"],
+            agency=clinic,
+            sufficient_understanding=True,
+        )
+        services.lawful_basis_record(
+            actor=nurse,
+            child=child,
+            basis="significant_harm",
+            justification="Disclosure in clinic of harm at home; the school must know to watch.",
+            kinds=["involvement"],
+            all_agencies=True,
+        )
+    client = client_for(teacher)
+    open_record(client, child)
+    for body in (
+        client.get(f"/consent/children/{child.pk}/").content.decode(),
+        Client()
+        .get(f"/api/v1/consent/children/{child.pk}", HTTP_X_ACCESS_REASON="Checking", **token_for(teacher))
+        .content.decode(),
+        # The form's tick list names every agency taking part (as the agencies page does); the
+        # summary of what consent covers must not single out the service.
+        client.get(f"/children/{child.pk}/involvements/new/").content.decode().split('data-testid="consent-summary"')[1][:1500],
+    ):
+        assert "Sexual Health" not in body and "Penrose" not in body and "Clinic notes" not in body
+        assert "Disclosure in clinic" not in body
+    history = client.get(f"/consent/children/{child.pk}/").content.decode()
+    assert "Not my parents." in history and "1 other service" in history and "another agency (not shared with you)" in history
+    # The central team keeps the records and sees every source.
+    central = users["school"][Role.CENTRAL_TEAM]
+    central_client = client_for(central)
+    open_record(central_client, child)
+    full = central_client.get(f"/consent/children/{child.pk}/").content.decode()
+    assert "Northbrook Sexual Health" in full and "Penrose" in full and "Disclosure in clinic" in full
