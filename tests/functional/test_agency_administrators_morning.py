@@ -80,7 +80,7 @@ def test_health_says_why_when_the_database_is_unreachable(monkeypatch):
     monkeypatch.setattr(health, "connection", Broken())
     response = Client().get("/api/v1/health")
     assert response.status_code == 503
-    assert response.json() == {"status": "unavailable", "database": "unreachable (OperationalError)", "audit": None}
+    assert response.json() == {"status": "unavailable", "database": "unavailable: it refused the connection", "audit": None}
 
 
 def test_me_describes_the_caller(make_user, token_for):
