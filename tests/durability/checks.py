@@ -8,7 +8,7 @@ from pathlib import Path
 
 import psycopg
 
-from .workload import CHILD_PREFIX, ROLE_PREFIX, read_journals
+from .workload import CHILD_PREFIX, LOAD_PREFIX, ROLE_PREFIX, read_journals
 
 # Each query lists records that are half-written or orphaned; every one must come back empty.
 HALF_WRITTEN = {
@@ -34,6 +34,13 @@ HALF_WRITTEN = {
     "child.created audit row without its child": """
         SELECT e.id::text FROM audit_auditentry e WHERE e.action = 'child.created' AND NOT EXISTS (
             SELECT 1 FROM children_child c WHERE c.id::text = e.target_id)""",
+    "feed load without its feed.loaded audit row": """
+        SELECT f.id::text FROM feeds_feedload f WHERE f.status = 'loaded' AND NOT EXISTS (
+            SELECT 1 FROM audit_auditentry e WHERE e.action = 'feed.loaded' AND e.target_id = f.id::text)""",
+    "feed load with rows missing (each row read is a source record or a review item)": f"""
+        SELECT f.id::text FROM feeds_feedload f WHERE f.status = 'loaded' AND f.file_name LIKE '{LOAD_PREFIX}%'
+        AND f.rows_read - f.rejected <> (SELECT count(*) FROM feeds_sourcerecord s WHERE s.first_load_id = f.id)
+                                        + (SELECT count(*) FROM feeds_reviewitem r WHERE r.load_id = f.id)""",
     "involvement.registered audit row without its involvement": """
         SELECT e.id::text FROM audit_auditentry e WHERE e.action = 'involvement.registered' AND NOT EXISTS (
             SELECT 1 FROM involvements_involvement i WHERE i.id::text = e.target_id)""",
@@ -68,6 +75,9 @@ def check(conninfo: str, workdir: Path) -> Findings:
         present = {
             "child": _tokens(conn, "SELECT line_1 FROM children_childaddress WHERE line_1 LIKE %s", CHILD_PREFIX),
             "involvement": _tokens(conn, "SELECT role FROM involvements_involvement WHERE role LIKE %s", ROLE_PREFIX),
+            "load": _tokens(
+                conn, "SELECT file_name FROM feeds_feedload WHERE status = 'loaded' AND file_name LIKE %s", LOAD_PREFIX
+            ),
         }
         half_written = {}
         for problem, sql in HALF_WRITTEN.items():
@@ -77,7 +87,7 @@ def check(conninfo: str, workdir: Path) -> Findings:
         conn.execute("COMMIT")
     attempted, _ = read_journals(workdir)
     findings = Findings(half_written=half_written)
-    for kind in ("child", "involvement"):
+    for kind in ("child", "involvement", "load"):
         found = set(present[kind])
         findings.acknowledged += len(acknowledged[kind])
         findings.attempted += len(attempted[kind])

@@ -3,6 +3,7 @@
     python -m tests.durability.workload setup   WORKDIR      users, agencies and API tokens
     python -m tests.durability.workload service WORKDIR NAME SEED   through the product's services
     python -m tests.durability.workload http    WORKDIR NAME SEED URL   through the API, over HTTP
+    python -m tests.durability.workload feed    WORKDIR NAME SEED   school-roll extracts through feed_import
     python -m tests.durability.workload auditor WORKDIR   audit_seal then audit_verify, per line read
 
 Every write is journalled outside the database, fsynced: `A kind token` before it is
@@ -27,6 +28,8 @@ from pathlib import Path
 
 CHILD_PREFIX = "Durable Road "
 ROLE_PREFIX = "Durable role "
+LOAD_PREFIX = "durable-load "  # a feed load's file name
+ROWS_PER_LOAD = 4
 PRACTITIONERS = [f"durable-practitioner-{i}" for i in range(6)]
 
 
@@ -43,8 +46,8 @@ class Journal:
 
 def read_journals(workdir: Path) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     """Tokens attempted and tokens acknowledged, by kind ("child", "involvement")."""
-    attempted: dict[str, set[str]] = {"child": set(), "involvement": set()}
-    acknowledged: dict[str, set[str]] = {"child": set(), "involvement": set()}
+    attempted: dict[str, set[str]] = {"child": set(), "involvement": set(), "load": set()}
+    acknowledged: dict[str, set[str]] = {"child": set(), "involvement": set(), "load": set()}
     for path in sorted(workdir.glob("journal-*.log")):
         for line in path.read_text().splitlines():
             parts = line.split(" ")
@@ -97,6 +100,8 @@ def setup(workdir: Path) -> None:
         council = AgencyFactory(name="Durable Borough Council", kind="social_care")
         school = AgencyFactory(name="Durable Primary School")
         manager = UserFactory(username="durable-data-manager", role=Role.DATA_MANAGER, agency=council)
+        feed_school = AgencyFactory(name="Durable Feed School", kind="school")
+        UserFactory(username="durable-feed-manager", role=Role.DATA_MANAGER, agency=feed_school)
         people = [
             UserFactory(username=name, role=Role.PRACTITIONER, agency=(school, council)[i % 2])
             for i, name in enumerate(PRACTITIONERS)
@@ -157,6 +162,55 @@ def service_writer(workdir: Path, name: str, seed: int) -> None:
                 raise
             # The database went away mid-write: the attempt stays unacknowledged.
             with contextlib.suppress(Exception):  # the connection is already broken
+                connection.close()
+            time.sleep(0.2)
+
+
+def feed_writer(workdir: Path, name: str, seed: int) -> None:
+    """School-roll extracts of ROWS_PER_LOAD new pupils each, through the feed loader (one
+    transaction per load: its children, source records, review items and audit rows)."""
+    _django()
+    from django.db import connection
+
+    from isahub.accounts.models import User
+    from isahub.feeds.services import feed_import
+    from isahub.feeds.tests.factories import as_csv, pupil
+
+    rng = random.Random(seed)
+    journal = Journal(workdir / f"journal-{name}.log")
+    sequence = 0
+    manager = None
+    while not (workdir / "stop").exists():
+        sequence += 1
+        token = f"{name}.{sequence}"
+        rows = [
+            pupil(
+                (sequence * ROWS_PER_LOAD + n) % 1_000_000,  # a valid UPN and NHS number for each pupil
+                source_id=f"{token}-{n}",
+                given_names=rng.choice(["Rowan", "Tamsin", "Idris", "Zainab", "Cormac"]),
+                family_name=rng.choice(["Feeney", "Loader", "Rollins", "Extract"]),
+                date_of_birth=(dt.date(2011, 1, 1) + dt.timedelta(days=rng.randrange(3000))).isoformat(),
+                address_line_1=f"Feed Lane {token}-{n}",
+            )
+            for n in range(ROWS_PER_LOAD)
+        ]
+        try:
+            if manager is None:
+                manager = User.objects.select_related("agency").get(username="durable-feed-manager")
+            journal.write("A", "load", token)
+            load = feed_import(
+                actor=manager,
+                agency=manager.agency,
+                feed_type="school_roll",
+                file_name=f"{LOAD_PREFIX}{token}",
+                data=as_csv(rows),
+            )
+            if load.status == "loaded":
+                journal.write("K", "load", token)
+        except Exception as error:
+            if not _database_error(error):
+                raise
+            with contextlib.suppress(Exception):
                 connection.close()
             time.sleep(0.2)
 
@@ -241,6 +295,8 @@ if __name__ == "__main__":
         auditor()
     elif mode == "service":
         service_writer(workdir, sys.argv[3], int(sys.argv[4]))
+    elif mode == "feed":
+        feed_writer(workdir, sys.argv[3], int(sys.argv[4]))
     elif mode == "http":
         http_writer(workdir, sys.argv[3], int(sys.argv[4]), sys.argv[5])
     else:
