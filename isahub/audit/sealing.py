@@ -7,14 +7,19 @@ digest chained to the previous seal.
 
 Ids are allocated before commit, so rows can commit out of order and a rolled-back
 transaction leaves a hole. The sealer stops at a hole until the row after it is older
-than ISAHUB_AUDIT_GAP_GRACE_SECONDS; by then the transaction that held the id has ended
-(statement and idle-transaction deadlines), so the hole is sealed as "never committed".
-A row that appears later in such a hole is reported by verification.
+than ISAHUB_AUDIT_GAP_GRACE_SECONDS and, on PostgreSQL, until every transaction that was
+writing audit rows when the hole was first seen has ended: each writer holds a shared
+advisory lock (services.WRITER_LOCK) from before it draws an id until it commits or rolls
+back, so a transaction still able to fill the hole is one of the holders seen then. Only
+then is the hole sealed as "never committed"; a long transaction (a feed load of several
+minutes) holds up sealing instead of being reported later as tampering. A row that does
+appear in a sealed hole is reported by verification.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import structlog
 from django.conf import settings
@@ -23,6 +28,7 @@ from django.utils import timezone
 
 from .canonical import CONTENT_COLUMNS, GENESIS_DIGEST, format_id_ranges, leaf, seal_digest
 from .models import AuditEntry, AuditSeal
+from .services import WRITER_LOCK
 
 log = structlog.get_logger(__name__)
 SEALER_LOCK_KEY = 7_356_214_001
@@ -36,7 +42,38 @@ def _take_sealer_lock() -> bool:
         return bool(cursor.fetchone()[0])
 
 
-def _sealable_prefix(rows: list[tuple], start: int, now: dt.datetime, grace: dt.timedelta):
+# The holders of the writers' lock when each waiting hole (by its first id) was first seen.
+_writers_at_first_sight: dict[int, frozenset[str]] = {}
+
+
+def _writers_now() -> frozenset[str]:
+    """Transactions (other than ours) now holding the writers' lock, by virtual transaction id."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT virtualtransaction FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objid = %s "
+            "AND objsubid = 2 AND granted AND pid <> pg_backend_pid()",
+            list(WRITER_LOCK),
+        )
+        return frozenset(row[0] for row in cursor.fetchall())
+
+
+def _hole_is_final(first_missing_id: int) -> bool:
+    """Can no running transaction still commit a row in the hole starting here? The id was
+    drawn before the row after the hole committed, so its transaction, if still running,
+    held the writers' lock when the hole was first seen."""
+    if connection.vendor != "postgresql":
+        return True  # SQLite has one writer at a time: a hole there is a rollback.
+    now = _writers_now()
+    seen = _writers_at_first_sight.setdefault(first_missing_id, now)
+    if seen & now:
+        return False
+    del _writers_at_first_sight[first_missing_id]
+    return True
+
+
+def _sealable_prefix(
+    rows: list[tuple], start: int, now: dt.datetime, grace: dt.timedelta, hole_is_final: Callable[[int], bool] = _hole_is_final
+):
     """The rows that can be sealed now, and the ids in between that never committed."""
     sealed: list[tuple] = []
     missing: list[int] = []
@@ -44,8 +81,8 @@ def _sealable_prefix(rows: list[tuple], start: int, now: dt.datetime, grace: dt.
     for row in rows:
         row_id, created_at = row[0], row[1]
         if row_id > expected:
-            if now - created_at < grace:
-                break  # a younger hole may still be an open transaction: wait for it
+            if now - created_at < grace or not hole_is_final(expected):
+                break  # the hole may still be an open transaction: wait for it
             missing.extend(range(expected, row_id))
         sealed.append(row)
         expected = row_id + 1

@@ -87,6 +87,17 @@ _INSERT_COLUMNS = [str(f.column) for f in AuditEntry._meta.concrete_fields if f.
 _INSERT_SQL = "INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING id".format(  # noqa: S608 # nosec B608 # names from the model, values as parameters
     table=AuditEntry._meta.db_table, columns=", ".join(_INSERT_COLUMNS), values=", ".join(["%s"] * len(_INSERT_COLUMNS))
 )
+# On PostgreSQL the same INSERT first takes the writers' shared advisory lock, held until the
+# transaction ends, before the row's id is drawn: the sealer reads the lock's holders to know
+# when a hole in the ids can no longer be filled (sealing.py). One statement, no extra round trip.
+WRITER_LOCK = (7356, 214002)
+_LOCKED_INSERT = "INSERT INTO {table} ({columns}) SELECT {values} FROM (SELECT pg_advisory_xact_lock_shared({lock})) AS w"
+_INSERT_SQL_POSTGRES = (_LOCKED_INSERT + " RETURNING id").format(  # noqa: S608 # nosec B608 # names from the model and constants, values as parameters
+    table=AuditEntry._meta.db_table,
+    columns=", ".join(_INSERT_COLUMNS),
+    values=", ".join(["%s"] * len(_INSERT_COLUMNS)),
+    lock=", ".join(str(part) for part in WRITER_LOCK),
+)
 
 
 def insert_entry(entry: AuditEntry) -> AuditEntry:
@@ -99,7 +110,7 @@ def insert_entry(entry: AuditEntry) -> AuditEntry:
         if field.column != "id"
     ]
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT_SQL, values)
+        cursor.execute(_INSERT_SQL_POSTGRES if connection.vendor == "postgresql" else _INSERT_SQL, values)
         entry.pk = cursor.fetchone()[0]
     entry._state.adding = False
     entry._state.db = connection.alias
