@@ -10,6 +10,7 @@ urlpatterns = [
     path("children/", include("isahub.children.urls")),
     path("notifications/", include("isahub.messaging.urls")),
     path("feeds/", include("isahub.feeds.urls")),
+    path("linkage/", include("isahub.linkage.urls")),
     path("consent/", include("isahub.consent.urls")),
     path("directory/", include("isahub.directory.urls")),
     path("api/v1/", api_urls()),

@@ -51,6 +51,7 @@ ACTIONS: dict[str, str] = {
     "linkage.model_trained": "Trained and stored a new record-linkage model",
     "linkage.duplicates_proposed": "Ran the duplicate search over the index and proposed pairs",
     "linkage.duplicate_decided": "Decided a proposed pair of duplicate records",
+    "linkage.duplicate_viewed": "Opened a proposed pair of duplicate records (both children's details)",
     "directory.service_updated": "Changed a service directory entry",
     "directory.change_proposed": "Proposed a change to another agency's directory entry",
     "directory.change_approved": "Approved a proposed change to a directory entry",
