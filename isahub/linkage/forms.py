@@ -34,7 +34,7 @@ class MergeForm(forms.Form):
         self.helper = FormHelper()
         self.helper.attrs = {"novalidate": ""}
         self.helper.form_action = reverse("linkage:duplicate-merge", args=[proposal.pk])
-        self.helper.add_input(Submit("submit", "Merge the records"))
+        self.helper.add_input(Submit("merge", "Merge the records"))
 
     def clean_note(self):
         note = self.cleaned_data["note"].strip()
@@ -58,7 +58,7 @@ class DismissForm(forms.Form):
         self.helper = FormHelper()
         self.helper.attrs = {"novalidate": ""}
         self.helper.form_action = reverse("linkage:duplicate-dismiss", args=[proposal.pk])
-        self.helper.add_input(Submit("submit", "Not the same child", css_class="govuk-button--secondary"))
+        self.helper.add_input(Submit("dismiss", "Not the same child", css_class="govuk-button--secondary"))
 
     def clean_note(self):
         note = self.cleaned_data["note"].strip()

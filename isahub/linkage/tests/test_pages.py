@@ -228,3 +228,11 @@ def test_a_pair_whose_record_was_merged_since_cannot_be_merged_here(manager, pro
     assert "One of these records has already been merged into another." in response.content.decode()
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.OPEN
+
+
+def test_the_two_forms_on_the_pair_page_have_no_ids_in_common(manager, proposal):
+    import re
+
+    html = manager.get(f"/linkage/duplicates/{proposal.pk}/").content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
