@@ -346,3 +346,34 @@ def test_production_refuses_a_database_that_may_lose_acknowledged_writes(served)
             [sys.executable, "-c", code], cwd=ROOT, env=production, capture_output=True, text=True, check=False
         )
         assert result.returncode != 0 and "Production runs on PostgreSQL" in result.stderr
+
+
+def test_the_client_deadline_follows_a_deliberately_lifted_statement_timeout():
+    """Maintenance that lifts the timeout on purpose (the benchmarks' index builds) is not cut
+    off by the client; RESET brings the default back."""
+    from isahub.core.backends.postgresql.base import deadline_after
+
+    assert deadline_after("SET statement_timeout = 0", 12.0, 12.0) == 0.0
+    assert deadline_after("set statement_timeout to '30s'", 12.0, 12.0) == 32.0
+    assert deadline_after("SET statement_timeout = 5000", 12.0, 12.0) == 7.0
+    assert deadline_after("RESET statement_timeout", 0.0, 12.0) == 12.0
+    assert deadline_after("SELECT 1", 0.0, 12.0) == 0.0
+    assert deadline_after("SELECT 'statement_timeout'", 7.0, 12.0) == 7.0
+
+
+@pytest.mark.django_db
+def test_this_pass_connection_follows_set_and_reset():
+    """On the PostgreSQL pass the real connection tracks SET/RESET; SQLite has no such deadline."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        if connection.vendor == "postgresql":
+            default = connection.default_client_deadline_seconds
+            assert connection.client_deadline_seconds == default > 0
+            cursor.execute("SET statement_timeout = 0")
+            assert connection.client_deadline_seconds == 0.0
+            cursor.execute("RESET statement_timeout")
+            assert connection.client_deadline_seconds == default
+        else:
+            assert not hasattr(connection, "client_deadline_seconds")

@@ -14,6 +14,7 @@ by `connect_timeout`), so the service recovers without a restart.
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -77,6 +78,25 @@ def _shut_down(fd: int) -> None:
 
 
 WATCHDOG = Watchdog()
+MARGIN_SECONDS = 2.0
+_SET_TIMEOUT = re.compile(r"^\s*set\s+(?:session\s+|local\s+)?statement_timeout\s*(?:=|to)\s*'?(\d+)(ms|s|min)?'?\s*;?\s*$", re.I)
+_RESET_TIMEOUT = re.compile(r"^\s*reset\s+statement_timeout\s*;?\s*$", re.I)
+_UNITS = {"": 0.001, "ms": 0.001, "s": 1.0, "min": 60.0}
+
+
+def deadline_after(sql: object, current: float, default: float) -> float:
+    """The client deadline once `sql` has run: it follows the session's statement timeout, so
+    maintenance that lifts the timeout on purpose (`SET statement_timeout = 0`, as the
+    benchmarks do for index builds) is not cut off, and `RESET` brings the default back."""
+    if not isinstance(sql, str) or "statement_timeout" not in sql.lower():
+        return current
+    if _RESET_TIMEOUT.match(sql):
+        return default
+    match = _SET_TIMEOUT.match(sql)
+    if match is None:
+        return current
+    seconds = int(match.group(1)) * _UNITS[(match.group(2) or "").lower()]
+    return 0.0 if seconds == 0 else seconds + MARGIN_SECONDS
 
 
 class _Guard:
@@ -127,20 +147,26 @@ RECENT_FAILURE = _RecentFailure()
 class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.client_deadline_seconds = float(self.settings_dict.get("CLIENT_DEADLINE_SECONDS") or 0)
+        self.default_client_deadline_seconds = float(self.settings_dict.get("CLIENT_DEADLINE_SECONDS") or 0)
+        self.client_deadline_seconds = self.default_client_deadline_seconds
         self.execute_wrappers.append(self._watched_execute)
 
     def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
         RECENT_FAILURE.check()
         try:
-            return super().get_new_connection(conn_params)
+            connection = super().get_new_connection(conn_params)
         except self.Database.OperationalError as error:
             RECENT_FAILURE.record(error)
             raise
+        self.client_deadline_seconds = self.default_client_deadline_seconds  # a new session
+        return connection
 
     def _watched_execute(self, execute, sql, params, many, context):
         with _Guard(self):
-            return execute(sql, params, many, context)
+            result = execute(sql, params, many, context)
+        if self.default_client_deadline_seconds:
+            self.client_deadline_seconds = deadline_after(sql, self.client_deadline_seconds, self.default_client_deadline_seconds)
+        return result
 
     def _commit(self) -> None:
         with _Guard(self):
