@@ -2,8 +2,9 @@
 
 Handlers declare their own answers; these come from the machinery around them and would
 otherwise be undocumented: no or a bad token (401), a policy refusal (403), an unknown
-record (404, where the path names one), invalid input (422, where there is input) and the
-database being unavailable (503, from `core.views.server_error`).
+record (404, where the path names one), invalid input (422, where there is input), the
+database being unavailable (503) and, for writes, storage being full (507), both from
+`core.views.server_error`.
 """
 
 from __future__ import annotations
@@ -53,4 +54,6 @@ def add_common_responses(document: dict[str, Any]) -> dict[str, Any]:
             if operation.get("parameters") or operation.get("requestBody"):
                 responses.setdefault("422", _response("The input is not valid", "ValidationErrors"))
             responses.setdefault("503", _response("The database is unavailable; try again later", "ServiceError"))
+            if method != "get":
+                responses.setdefault("507", _response("Storage is full; nothing was saved", "ServiceError"))
     return document
