@@ -227,7 +227,8 @@ ISAHUB_SERVICE_NAME = "Information Sharing and Assessment hub"
 # Audit sealing: rows are hash-chained in batches by the sealer.
 ISAHUB_AUDIT_SEAL_BATCH = env_int("ISAHUB_AUDIT_SEAL_BATCH", 1000)
 # A gap in the id sequence is only sealed as "never committed" once the row after it is
-# older than this; it must exceed the longest possible transaction (statement deadline).
+# older than this and, on PostgreSQL, once the transactions writing audit rows when it was
+# first seen have ended (isahub/audit/sealing.py; ADR 3).
 ISAHUB_AUDIT_GAP_GRACE_SECONDS = env_int("ISAHUB_AUDIT_GAP_GRACE_SECONDS", 30)
 
 # Uploaded files (signed sharing agreements): kept outside static, served only through a
