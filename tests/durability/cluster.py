@@ -67,7 +67,10 @@ class Cluster:
     @classmethod
     def start(cls, *, durable: bool = True) -> Cluster:
         command = [str(ROOT / "bin/postgres"), "start", *(["--durable"] if durable else [])]
-        out = subprocess.run(command, check=True, capture_output=True, text=True)
+        # Not the suite's cluster: bin/test has exported its PG* variables by now, and psql in
+        # bin/postgres would follow them (PGDATABASE names a database the new cluster lacks).
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+        out = subprocess.run(command, check=True, capture_output=True, text=True, env=env)
         exports = shlex.split(out.stdout.strip().removeprefix("export "))
         return cls(env=dict(item.split("=", 1) for item in exports))
 
