@@ -21,9 +21,9 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
-[ -n "$PG_BIN" ] || { bin/postgres start >/dev/null 2>&1 || true; PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1); }
-eval "$(bin/postgres start --durable)"
+# A cluster of its own (installing PostgreSQL if missing), whatever PG* variables are set.
+eval "$(env -u PGHOST -u PGPORT -u PGUSER -u PGPASSWORD -u PGDATABASE bin/postgres start --durable)"
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 WORK=$(mktemp -d /tmp/isahub-restore.XXXXXX)
 trap 'bin/postgres stop "$ISAHUB_PG_DIR"; rm -rf "$WORK"' EXIT
 export DJANGO_SETTINGS_MODULE=config.settings.test
