@@ -57,6 +57,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import search_load  # noqa: E402  (bench/search_load.py, beside this file)
+from audit import CLOCK_TICKS, _proc_stats, system_cpu_ticks, tree_cpu_seconds  # noqa: E402  (bench/audit.py: CPU from /proc)
 
 STARTED = time.perf_counter()
 OTHER_BENCHMARKS = ("bench/audit.py",)
@@ -275,49 +276,6 @@ def random_read_ms(path: str, reads: int = 400) -> tuple[float, float] | None:
         buf.close()
     times.sort()
     return statistics.median(times), times[int(len(times) * 0.95)]
-
-
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _proc_stats() -> dict[int, tuple[int, int]]:
-    """pid -> (ppid, CPU ticks of the process and of the children it has reaped)."""
-    stats = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            data = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        fields = data[data.rindex(")") + 2 :].split()
-        stats[int(entry)] = (int(fields[1]), sum(int(v) for v in fields[11:15]))
-    return stats
-
-
-def tree_cpu_seconds(roots: list[int]) -> float:
-    """CPU seconds used by the given processes and their descendants."""
-    stats = _proc_stats()
-    children = defaultdict(list)
-    for pid, (ppid, _) in stats.items():
-        children[ppid].append(pid)
-    total, stack, seen = 0, list(roots), set()
-    while stack:
-        pid = stack.pop()
-        if pid in seen or pid not in stats:
-            continue
-        seen.add(pid)
-        total += stats[pid][1]
-        stack.extend(children[pid])
-    return total / CLOCK_TICKS
-
-
-def system_cpu_ticks() -> tuple[int, int]:
-    """(busy, total) jiffies over all CPUs, from /proc/stat."""
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = values[3] + values[4]
-    total = sum(values[:8])
-    return total - idle, total
 
 
 def postmaster_pid() -> int | None:

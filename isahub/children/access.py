@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import time
 
+from isahub.policy.engine import require
 from isahub.profiles.loader import current_profile
+
+from .selectors import find_child
 
 SESSION_KEY = "isahub_access_reasons"
 
@@ -24,3 +27,11 @@ def current_reason(request, child_id) -> str:
     if time.time() - given_at > current_profile().reason_valid_minutes * 60:
         return ""
     return reason
+
+
+def child_behind_reason(request, child_id):
+    """The child, if the user may view the record, and whether a current reason covers acting
+    on it: acting on a record needs the same reason as opening it."""
+    child = find_child(child_id)
+    require(request.user, "child.view", child)
+    return child, bool(current_reason(request, child.pk))

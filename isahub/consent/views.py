@@ -10,8 +10,9 @@ from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
-from isahub.children.access import current_reason
+from isahub.children.access import child_behind_reason
 from isahub.children.selectors import find_child
+from isahub.core.forms import apply_service_errors
 from isahub.policy.engine import decide, require
 
 from . import selectors, services
@@ -28,29 +29,15 @@ from .forms import (
 )
 
 
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field_name, problems in error.message_dict.items():
-            form.add_error(field_name if field_name in form.fields else None, problems)
-    else:
-        form.add_error(None, error.messages)
-
-
 def _form_page(request, form, title: str, back: str, intro: str = "", **extra):
     return render(request, "consent/form.html", {"form": form, "title": title, "back": back, "intro": intro, **extra})
-
-
-def _child_behind_reason(request, child_id):
-    child = find_child(child_id)
-    require(request.user, "child.view", child)
-    return child, bool(current_reason(request, child.pk))
 
 
 # --- One child's consent -----------------------------------------------------------------------
 
 
 def child_consent(request, child_id):
-    child, has_reason = _child_behind_reason(request, child_id)
+    child, has_reason = child_behind_reason(request, child_id)
     if not has_reason:
         return redirect("children:reason", child_id=child.pk)
     history = selectors.consent_history(actor=request.user, child=child)
@@ -68,7 +55,7 @@ def child_consent(request, child_id):
 
 @require_http_methods(["GET", "POST"])
 def consent_new(request, child_id):
-    child, has_reason = _child_behind_reason(request, child_id)
+    child, has_reason = child_behind_reason(request, child_id)
     if not has_reason:
         return redirect("children:reason", child_id=child.pk)
     require(request.user, "consent.record", child)
@@ -93,7 +80,7 @@ def consent_new(request, child_id):
         try:
             services.consent_record(actor=request.user, child=child, details=details)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, "The decision has been recorded. Earlier records are kept in the history.")
             return redirect("consent:child", child_id=child.pk)
@@ -110,7 +97,7 @@ def consent_new(request, child_id):
 
 @require_http_methods(["GET", "POST"])
 def lawful_basis_new(request, child_id):
-    child, has_reason = _child_behind_reason(request, child_id)
+    child, has_reason = child_behind_reason(request, child_id)
     if not has_reason:
         return redirect("children:reason", child_id=child.pk)
     require(request.user, "lawful_basis.record", child)
@@ -129,7 +116,7 @@ def lawful_basis_new(request, child_id):
                 ends_on=data["ends_on"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, "The lawful basis has been recorded and flagged to the central team for review.")
             return redirect("children:record", child_id=child.pk)
@@ -145,7 +132,7 @@ def lawful_basis_new(request, child_id):
 
 @require_http_methods(["GET", "POST"])
 def confidentiality_new(request, child_id):
-    child, has_reason = _child_behind_reason(request, child_id)
+    child, has_reason = child_behind_reason(request, child_id)
     if not has_reason:
         return redirect("children:reason", child_id=child.pk)
     require(request.user, "consent.record", child)
@@ -162,7 +149,7 @@ def confidentiality_new(request, child_id):
                 sufficient_understanding=data["sufficient_understanding"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, "The child's request has been recorded. It is honoured wherever a parent could see it.")
             return redirect("children:record", child_id=child.pk)
@@ -171,7 +158,7 @@ def confidentiality_new(request, child_id):
 
 @require_POST
 def confidentiality_end(request, child_id, record_id):
-    child, has_reason = _child_behind_reason(request, child_id)
+    child, has_reason = child_behind_reason(request, child_id)
     if not has_reason:
         return redirect("children:reason", child_id=child.pk)
     record = selectors.access_parent_confidentiality(actor=request.user, child=child, record_id=record_id)
@@ -194,7 +181,7 @@ def inclusion_new(request, child_id):
         try:
             services.inclusion_record(actor=request.user, child=child, **data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, "The family's decision about the index has been recorded.")
             return redirect("consent:dashboard")
@@ -224,7 +211,7 @@ def review(request, record_id):
                 actor=request.user, record=record, upheld=form.cleaned_data["outcome"] == "upheld", note=form.cleaned_data["note"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, "The review has been recorded and the practitioner told.")
             return redirect("consent:dashboard")
@@ -281,7 +268,7 @@ def agreement_edit(request, agreement_id=None):
                 signed_copy=form.cleaned_data["signed_copy"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, "The agreement has been saved.")
             return redirect("consent:agreements")
@@ -312,7 +299,7 @@ def notice_new(request):
         try:
             services.notice_create(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, "The notice version has been added.")
             return redirect("consent:notices")
@@ -327,7 +314,7 @@ def notice_issue(request, notice_id):
         try:
             services.notice_issue_record(actor=request.user, notice=notice, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, "The issue has been recorded.")
             return redirect("consent:notices")
@@ -372,7 +359,7 @@ def toolkit_edit(request, slug=None):
                 agency=data["agency"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, "The page has been saved.")
             return redirect("consent:toolkit-page", slug=saved.slug)

@@ -4,11 +4,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from isahub.accounts.selectors import access_user_for_involvement
-from isahub.children.access import current_reason
-from isahub.children.selectors import find_child
+from isahub.children.access import child_behind_reason
 from isahub.consent.forms import sharing_answer_from
 from isahub.consent.selectors import consent_summary
 from isahub.consent.services import involvement_register_with_sharing
+from isahub.core.forms import apply_service_errors
 from isahub.policy.engine import decide, require
 
 from . import services
@@ -16,24 +16,9 @@ from .forms import CloseCaseForm, EndInvolvementForm, InvolvementForm, LeadProfe
 from .selectors import access_involvement, involved_practitioner, lead_candidates
 
 
-def _child_behind_reason(request, child_id):
-    """Acting on a record needs the same reason as opening it."""
-    child = find_child(child_id)
-    require(request.user, "child.view", child)
-    return child, bool(current_reason(request, child.pk))
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field_name, problems in error.message_dict.items():
-            form.add_error(field_name if field_name in form.fields else None, problems)
-    else:
-        form.add_error(None, error.messages)
-
-
 @require_http_methods(["GET", "POST"])
 def register(request, child_id):
-    child, has_reason = _child_behind_reason(request, child_id)
+    child, has_reason = child_behind_reason(request, child_id)
     if not has_reason:
         return redirect("children:reason", child_id=child.pk)
     on_behalf = request.GET.get("for") == "someone-else" and decide(request.user, "involvement.register_on_behalf", child).allowed
@@ -59,7 +44,7 @@ def register(request, child_id):
                 started_on=data["started_on"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, "The involvement has been recorded. Everyone already involved has been told.")
             return redirect("children:record", child_id=child.pk)
@@ -72,7 +57,7 @@ def register(request, child_id):
 
 @require_http_methods(["GET", "POST"])
 def end(request, child_id, involvement_id):
-    child, has_reason = _child_behind_reason(request, child_id)
+    child, has_reason = child_behind_reason(request, child_id)
     if not has_reason:
         return redirect("children:reason", child_id=child.pk)
     involvement = access_involvement(actor=request.user, child=child, involvement_id=involvement_id)
@@ -87,7 +72,7 @@ def end(request, child_id, involvement_id):
                 safe_to_close=form.cleaned_data["safe_to_close"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, "The involvement has ended.")
             return redirect("children:record", child_id=child.pk)
@@ -96,7 +81,7 @@ def end(request, child_id, involvement_id):
 
 @require_http_methods(["GET", "POST"])
 def lead(request, child_id):
-    child, has_reason = _child_behind_reason(request, child_id)
+    child, has_reason = child_behind_reason(request, child_id)
     if not has_reason:
         return redirect("children:reason", child_id=child.pk)
     require(request.user, "lead.assign", child)
@@ -114,7 +99,7 @@ def lead(request, child_id):
                 actor=request.user, child=child, practitioner=practitioner, deputy=deputy, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, "The lead professional has been recorded.")
             return redirect("children:record", child_id=child.pk)
@@ -125,7 +110,7 @@ def lead(request, child_id):
 
 @require_http_methods(["GET", "POST"])
 def close_case(request, child_id):
-    child, has_reason = _child_behind_reason(request, child_id)
+    child, has_reason = child_behind_reason(request, child_id)
     if not has_reason:
         return redirect("children:reason", child_id=child.pk)
     require(request.user, "child.close_case", child)
